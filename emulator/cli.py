@@ -1,0 +1,48 @@
+"""`pixverse-emulator [--host H] [--port P] [--config FILE]`: one process, one emulator."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+from pydantic import ValidationError
+
+from .app import create_app
+from .settings import Settings
+from .version import __version__
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="pixverse-emulator",
+        description="Serve an offline emulator of WorldRouter's PixVerse routes.",
+        epilog="Every setting can also come from PIXVERSE_EMULATOR_<NAME> (see the README).",
+    )
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    parser.add_argument("--config", metavar="FILE", help="a TOML settings file")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser.parse_args(argv)
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    try:
+        return Settings.load(args.config, host=args.host, port=args.port)
+    except (OSError, ValueError) as exc:  # ValidationError and TOMLDecodeError are ValueErrors
+        detail = exc if not isinstance(exc, ValidationError) else _settings_errors(exc)
+        sys.exit(f"pixverse-emulator: bad settings: {detail}")
+
+
+def _settings_errors(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    settings = load_settings(parse_args(argv))
+    app = create_app(settings=settings)
+    # One process only: the state lives in this process's memory.
+    uvicorn.run(app, host=settings.host, port=settings.port, workers=1)

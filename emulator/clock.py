@@ -1,0 +1,55 @@
+"""Time as an injected value: the only module that reads the wall clock.
+
+Every state change in the emulator is stamped by `Clock.now()`; tests swap in a
+`ManualClock` and move time with `advance()` instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Literal, Protocol
+
+ClockMode = Literal["wall", "manual"]
+
+
+class Clock(Protocol):
+    """Epoch seconds, as a float; `mode` says whether tests may move it."""
+
+    mode: ClockMode
+
+    def now(self) -> float: ...
+
+
+class SystemClock:
+    """The wall clock."""
+
+    mode: ClockMode = "wall"
+
+    def now(self) -> float:
+        return time.time()
+
+
+class ManualClock:
+    """A clock that only moves when told to (trio's MockClock, without autojump)."""
+
+    mode: ClockMode = "manual"
+
+    def __init__(self, start: float | None = None) -> None:
+        self._now = float(int(time.time())) if start is None else float(start)
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> float:
+        """Move forward by `seconds` (never backwards) and return the new time."""
+        if not seconds >= 0:  # also rejects NaN
+            raise ValueError(f"seconds must be a non-negative number, got {seconds!r}")
+        with self._lock:
+            self._now += seconds
+            return self._now
+
+
+def make_clock(mode: ClockMode) -> SystemClock | ManualClock:
+    return ManualClock() if mode == "manual" else SystemClock()

@@ -1,0 +1,110 @@
+"""The error tree. Each class knows its HTTP status, ErrCode and error code.
+
+```
+EmulatorError (http_status, err_code, code, message)
+ +- Unauthorized 401/401001        +- InsufficientCredits 402/402001
+ +- UnsupportedModel 400/400001    +- AccessDenied 403/403001
+ +- InvalidField 400/400013        +- NotFound 404/404001
+ +- InvalidParameter 400/400017    +- MethodNotAllowed 405/405001
+ +- Conflict 409/409001            +- PayloadTooLarge 413/413001
+                                   +- TooManyPending 429/429001
+```
+`Conflict` and `MethodNotAllowed` belong to the control plane and to HTTP itself;
+the rest are the gateway's catalogue (README, "Errors").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+
+class EmulatorError(Exception):
+    http_status: ClassVar[int] = 500
+    err_code: ClassVar[int] = 500000
+    code: ClassVar[str] = "internal_error"
+    type: ClassVar[str] = "api_error"
+
+    def __init__(
+        self, message: str, *, headers: Mapping[str, str] | None = None, reason: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.headers = dict(headers or {})
+        # Which rule, limit or fault produced the error: shown in the request journal.
+        self.reason = reason or self.code
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "ErrCode": self.err_code,
+            "ErrMsg": self.message,
+            "Resp": {},
+            "error": {"code": self.code, "message": self.message, "type": self.type},
+        }
+
+
+class Unauthorized(EmulatorError):
+    http_status, err_code, code, type = 401, 401001, "invalid_api_key", "authentication_error"
+
+
+class UnsupportedModel(EmulatorError):
+    http_status, err_code, code, type = 400, 400001, "unsupported_model", "invalid_request_error"
+
+
+class InvalidField(EmulatorError):
+    http_status, err_code, code, type = 400, 400013, "invalid_field", "invalid_request_error"
+
+
+class InvalidParameter(EmulatorError):
+    http_status, err_code, code, type = 400, 400017, "invalid_parameter", "invalid_request_error"
+
+
+class InsufficientCredits(EmulatorError):
+    http_status, err_code, code = 402, 402001, "pixverse_balance_too_low"
+    type = "insufficient_quota"
+
+
+class AccessDenied(EmulatorError):
+    http_status, err_code, code = 403, 403001, "media_resource_access_denied"
+    type = "permission_error"
+
+
+class NotFound(EmulatorError):
+    http_status, err_code, code, type = 404, 404001, "not_found", "not_found_error"
+
+
+class MethodNotAllowed(EmulatorError):
+    http_status, err_code, code = 405, 405001, "method_not_allowed"
+    type = "invalid_request_error"
+
+
+class Conflict(EmulatorError):
+    http_status, err_code, code, type = 409, 409001, "conflict", "invalid_request_error"
+
+
+class PayloadTooLarge(EmulatorError):
+    http_status, err_code, code = 413, 413001, "payload_too_large"
+    type = "invalid_request_error"
+
+
+class TooManyPending(EmulatorError):
+    http_status, err_code, code = 429, 429001, "pixverse_too_many_pending_tasks"
+    type = "rate_limit_error"
+
+
+class InternalError(EmulatorError):
+    """Only ever a bug in the emulator; still rendered as an envelope."""
+
+
+CATALOGUE: tuple[type[EmulatorError], ...] = (
+    Unauthorized,
+    UnsupportedModel,
+    InvalidField,
+    InvalidParameter,
+    InsufficientCredits,
+    AccessDenied,
+    NotFound,
+    PayloadTooLarge,
+    TooManyPending,
+)
+"""The gateway's public error catalogue, in README order."""

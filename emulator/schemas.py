@@ -1,0 +1,137 @@
+"""Wire shapes: request bodies and response envelopes. No behaviour.
+
+Request models are strict (no coercion: `"5"` is not a duration, `"false"` is not
+a boolean) and ignore unknown fields, as the gateway does.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import rules
+
+Prompt = Annotated[str, Field(min_length=1, max_length=rules.PROMPT_MAX)]
+ShortPrompt = Annotated[str, Field(min_length=1, max_length=rules.SHORT_PROMPT_MAX)]
+Duration = Annotated[int, Field(ge=rules.DURATION_MIN, le=rules.DURATION_MAX)]
+Seed = Annotated[int, Field(ge=0, le=rules.SEED_MAX)]
+NegativePrompt = Annotated[str, Field(max_length=rules.NEGATIVE_PROMPT_MAX)]
+ResourceId = Annotated[int, Field(description="An id returned by an earlier call")]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class _CreateBase(_Request):
+    model: str = Field(description="pixverse-c1 or pixverse-v6")
+    duration: Duration
+    quality: rules.Quality
+    negative_prompt: NegativePrompt | None = None
+    motion_mode: rules.MotionMode | None = None
+    seed: Seed | None = None
+    style: rules.Style | None = None
+    generate_audio_switch: bool = False
+    water_mark: bool = False
+
+
+class TextCreate(_CreateBase):
+    prompt: Prompt
+    aspect_ratio: rules.AspectRatio
+
+
+class ImageCreate(_CreateBase):
+    prompt: Prompt
+    img_id: ResourceId
+    aspect_ratio: rules.AspectRatio | None = None
+
+
+class TransitionCreate(_CreateBase):
+    prompt: ShortPrompt
+    first_frame_img: ResourceId
+    last_frame_img: ResourceId
+    aspect_ratio: rules.AspectRatio | None = None
+
+
+class ImageReference(_Request):
+    type: rules.ReferenceType = "subject"
+    img_id: ResourceId
+    ref_name: Annotated[str, Field(min_length=1, max_length=rules.REF_NAME_MAX)]
+
+
+class FusionCreate(_CreateBase):
+    prompt: Prompt
+    aspect_ratio: rules.AspectRatio
+    image_references: Annotated[
+        list[ImageReference],
+        Field(min_length=rules.REFERENCES_MIN, max_length=rules.REFERENCES_MAX),
+    ]
+
+
+class ExtendCreate(_CreateBase):
+    prompt: ShortPrompt
+    source_video_id: ResourceId | None = None
+    video_media_id: ResourceId | None = None
+
+
+CreateRequest = TextCreate | ImageCreate | TransitionCreate | FusionCreate | ExtendCreate
+
+R = TypeVar("R")
+
+
+class Envelope(BaseModel, Generic[R]):
+    """Every answer: `ErrCode` 0 and `Resp` on success."""
+
+    ErrCode: int = 0
+    ErrMsg: str = "success"
+    Resp: R
+
+
+class CreateResp(BaseModel):
+    video_id: int
+    credits: int
+    credits_unit: str = rules.CREDITS_UNIT
+
+
+class ResultResp(BaseModel):
+    id: int
+    status: int = Field(description="5 running, 1 succeeded, 6 deleted, 7 moderated, 8 failed")
+    url: str | None = None
+    outputWidth: int | None = None
+    outputHeight: int | None = None
+    has_audio: bool | None = None
+    size: int | None = None
+    seed: int | None = None
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    style: str | None = None
+    resolution_ratio: int | None = None
+    create_time: str | None = None
+    modify_time: str | None = None
+    credits: int | None = None
+    credits_unit: str | None = None
+
+
+class ImageUploadResp(BaseModel):
+    img_id: int
+    img_url: str
+
+
+class MediaUploadResp(BaseModel):
+    media_id: int
+    media_type: str
+    url: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    type: str
+
+
+class ErrorEnvelope(BaseModel):
+    ErrCode: int
+    ErrMsg: str
+    Resp: dict[str, Any]
+    error: ErrorDetail

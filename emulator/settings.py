@@ -1,0 +1,65 @@
+"""One frozen settings model, read from (lowest to highest priority): defaults, a
+TOML file, environment variables `PIXVERSE_EMULATOR_<NAME>`, explicit overrides
+(CLI flags, the pytest marker).
+
+`Settings()` never parses `sys.argv` and is never built at import time.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+
+MIB = 1024 * 1024
+
+
+class TeamConfig(BaseModel):
+    """A `[[teams]]` table: keys of one team share its credits, cap and ownership."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1)
+    keys: tuple[str, ...] = ()
+    credits: int | None = Field(default=None, ge=0)
+    pending_cap: int | None = Field(default=None, ge=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PIXVERSE_EMULATOR_", frozen=True, extra="forbid", cli_parse_args=False
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str | None = None
+    auth: Literal["open", "strict"] = "open"
+    default_credits: int = Field(default=10_000, ge=0)
+    default_pending_cap: int = Field(default=10, ge=0)
+    clock: Literal["wall", "manual"] = "wall"
+    run_seconds: float = Field(default=5.0, ge=0)
+    image_upload_limit: int = Field(default=20 * MIB, ge=1)
+    media_upload_limit: int = Field(default=200 * MIB, ge=1)
+    json_body_limit: int = Field(default=1 * MIB, ge=1)
+    journal_size: int = Field(default=1000, ge=0)
+    seed: int = 0
+    data_dir: str | None = None
+    teams: tuple[TeamConfig, ...] = ()
+
+    @classmethod
+    def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:
+        """Merge the layers; later ones win key by key."""
+        layers: dict[str, Any] = {}
+        if config_file is not None:
+            layers.update(read_toml(Path(config_file)))
+        layers.update(EnvSettingsSource(cls)())
+        layers.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**layers)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    with path.open("rb") as f:
+        return tomllib.load(f)

@@ -1,0 +1,130 @@
+"""Video tasks: their status, the transition table, and which fall due when.
+
+A task runs at status 5 until its due time, then moves to its planned outcome
+(1, 7 or 8). Status 6 (deleted) is only ever forced. Nothing moves in the
+background: `TaskBook.due(now)` hands back what has fallen due, in due order.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+
+class Status(IntEnum):
+    SUCCEEDED = 1
+    RUNNING = 5
+    DELETED = 6
+    MODERATED = 7
+    FAILED = 8
+
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.RUNNING: frozenset(
+        {Status.SUCCEEDED, Status.DELETED, Status.MODERATED, Status.FAILED}
+    ),
+    Status.SUCCEEDED: frozenset({Status.DELETED}),
+}
+
+
+@dataclass(frozen=True)
+class VideoSpec:
+    """What the finished video will be: enough to render it byte for byte."""
+
+    width: int
+    height: int
+    seconds: float
+    has_audio: bool
+    seed: int
+
+
+@dataclass
+class Task:
+    video_id: int
+    team_id: str
+    route: str
+    request: dict[str, Any]
+    trace_id: str
+    model: str
+    quality: str
+    price: int
+    video: VideoSpec
+    created_at: float
+    due_at: float | None  # None: held at 5 until settled by the admin API
+    outcome: Status
+    status: Status = Status.RUNNING
+    modified_at: float = 0.0
+    size: int | None = None
+    token: str = ""
+    timeline: list[tuple[float, Status]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.modified_at = self.created_at
+        self.timeline.append((self.created_at, Status.RUNNING))
+
+    def can_move_to(self, status: Status) -> bool:
+        return status in TRANSITIONS.get(self.status, frozenset())
+
+    def move(self, status: Status, at: float) -> None:
+        if not self.can_move_to(status):
+            raise ValueError(f"task {self.video_id}: {self.status} -> {status} is not allowed")
+        self.status = status
+        self.modified_at = at
+        self.timeline.append((at, status))
+
+
+class TaskBook:
+    """All tasks by id, a due-time heap of the running ones, pending counts per team."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[int, Task] = {}
+        self._heap: list[tuple[float, int]] = []
+        self._pending: Counter[str] = Counter()
+
+    def __contains__(self, video_id: int) -> bool:
+        return video_id in self._tasks
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def get(self, video_id: int) -> Task | None:
+        return self._tasks.get(video_id)
+
+    def add(self, task: Task) -> None:
+        self._tasks[task.video_id] = task
+        self._pending[task.team_id] += 1
+        self.schedule(task)
+
+    def schedule(self, task: Task) -> None:
+        if task.due_at is not None:
+            heapq.heappush(self._heap, (task.due_at, task.video_id))
+
+    def pending(self, team_id: str) -> int:
+        return self._pending[team_id]
+
+    def moved(self, task: Task, previous: Status) -> None:
+        """Keep the pending count right after `task` left `previous`."""
+        if previous is Status.RUNNING:
+            self._pending[task.team_id] -= 1
+
+    def due(self, now: float) -> list[Task]:
+        """Pop the running tasks whose due time is at or before `now`, earliest first."""
+        ready: list[Task] = []
+        while self._heap and self._heap[0][0] <= now:
+            due_at, video_id = heapq.heappop(self._heap)
+            task = self._tasks.get(video_id)
+            # Entries go stale when a task is settled by hand or rescheduled.
+            if task and task.status is Status.RUNNING and task.due_at == due_at:
+                ready.append(task)
+        return ready
+
+    def of_team(self, team_id: str) -> list[Task]:
+        return [t for t in self._tasks.values() if t.team_id == team_id]
+
+    def remove_team(self, team_id: str) -> None:
+        for task in self.of_team(team_id):
+            del self._tasks[task.video_id]
+        self._pending.pop(team_id, None)

@@ -1,0 +1,8 @@
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("pixverse-emulator")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"

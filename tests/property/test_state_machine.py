@@ -1,0 +1,116 @@
+"""A Hypothesis state machine over the Emulator: whatever the interleaving of creates,
+time, forced settlements, credit and cap changes and resets, the ledger and the
+pending cap hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from tempfile import mkdtemp
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from emulator import Emulator, ManualClock, Settings, Status
+from emulator.errors import EmulatorError
+from emulator.schemas import TextCreate
+
+TEAMS = ("a", "b")
+DIRECTIVES = ("", "[emulator:moderated]", "[emulator:failed]", "[emulator:stuck]",
+              "[emulator:seconds=0]", "[emulator:seconds=2.5]")
+
+
+class EmulatorMachine(RuleBasedStateMachine):
+    @initialize()
+    def start(self) -> None:
+        self.root = Path(mkdtemp(prefix="emulator-sm-"))
+        config = Settings(clock="manual", default_credits=40, default_pending_cap=3,
+                          data_dir=str(self.root), run_seconds=3)
+        self.emu = Emulator(config, clock=ManualClock(1_000.0))
+        self.ids: list[int] = []
+
+    def teardown(self) -> None:
+        if hasattr(self, "emu"):
+            self.emu.close()
+
+    @rule(
+        team=st.sampled_from(TEAMS),
+        model=st.sampled_from(["pixverse-c1", "pixverse-v6"]),
+        quality=st.sampled_from(["360p", "540p", "720p", "1080p"]),
+        duration=st.integers(1, 15),
+        audio=st.booleans(),
+        directive=st.sampled_from(DIRECTIVES),
+    )
+    def submit(self, team: str, model: str, quality: str, duration: int, audio: bool,
+               directive: str) -> None:
+        request = TextCreate(model=model, prompt=f"a cat {directive}", duration=duration,
+                             quality=quality, aspect_ratio="16:9", generate_audio_switch=audio)
+        try:
+            self.ids.append(self.emu.submit(team, "text", request).task.video_id)
+        except EmulatorError as error:
+            assert error.err_code in (402001, 429001)
+
+    @rule(seconds=st.floats(0, 10, allow_nan=False))
+    def tick(self, seconds: float) -> None:
+        self.emu.advance(seconds)
+
+    @rule(data=st.data(), status=st.sampled_from([1, 6, 7, 8]))
+    def settle(self, data: st.DataObject, status: int) -> None:
+        if not self.ids:
+            return
+        video_id = data.draw(st.sampled_from(self.ids))
+        try:
+            self.emu.set_status(video_id, status)
+        except EmulatorError as error:
+            assert error.http_status in (404, 409)
+
+    @rule(team=st.sampled_from(TEAMS), credits=st.integers(0, 100))
+    def grant(self, team: str, credits: int) -> None:
+        self.emu.put_team(team, credits=credits)
+
+    @rule(team=st.sampled_from(TEAMS), cap=st.integers(0, 4))
+    def set_cap(self, team: str, cap: int) -> None:
+        # A cap lowered below what is already running would break the invariant by hand.
+        pending = self.emu.tasks.pending(team) if self.emu.accounts.get(team) else 0
+        self.emu.put_team(team, pending_cap=max(cap, pending))
+
+    @rule()
+    def reset(self) -> None:
+        self.emu.reset()
+        self.ids.clear()
+
+    @invariant()
+    def ledger_balances(self) -> None:
+        for team in TEAMS:
+            if self.emu.accounts.get(team) is None:
+                continue
+            account = self.emu.ledger.account(team)
+            tasks = self.emu.tasks.of_team(team)
+            assert account.available >= 0 and account.held >= 0 and account.spent >= 0
+            assert account.available + account.held + account.spent == account.granted
+            assert account.held == sum(t.price for t in tasks if t.status is Status.RUNNING)
+            captured = (t for t in tasks if Status.SUCCEEDED in (s for _, s in t.timeline))
+            assert account.spent == sum(t.price for t in captured)
+            assert account.entries[-1].balance == account.available
+
+    @invariant()
+    def pending_within_cap(self) -> None:
+        for team in TEAMS:
+            info = self.emu.accounts.get(team)
+            if info is not None:
+                assert self.emu.tasks.pending(team) <= info.pending_cap
+
+    @invariant()
+    def nothing_running_is_overdue(self) -> None:
+        now = self.emu.clock.now()
+        for video_id in self.ids:
+            task = self.emu.tasks.get(video_id)
+            if task is not None and task.status is Status.RUNNING and task.due_at is not None:
+                assert task.due_at > now
+
+
+EmulatorMachine.TestCase.settings = settings(
+    max_examples=60, stateful_step_count=30, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestEmulatorMachine = EmulatorMachine.TestCase

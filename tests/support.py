@@ -1,0 +1,76 @@
+"""Helpers shared by the test modules: request bodies and small real media files."""
+
+from __future__ import annotations
+
+import io
+import struct
+import wave
+import zlib
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def auth(key: str = "team-a") -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def text_body(**overrides: Any) -> dict[str, Any]:
+    """The seed's smoke-test payload."""
+    body: dict[str, Any] = {
+        "model": "pixverse-c1",
+        "prompt": "A small blue cube rotating on a white desk, clean studio lighting",
+        "duration": 1,
+        "quality": "360p",
+        "aspect_ratio": "16:9",
+        "generate_audio_switch": False,
+    }
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def png_bytes(width: int, height: int) -> bytes:
+    """A real, decodable greyscale PNG of any size."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def wav_bytes(seconds: float, rate: int = 8000) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"\x00\x00" * int(seconds * rate))
+    return buffer.getvalue()
+
+
+def resp(response: Any) -> dict[str, Any]:
+    """The envelope's Resp, after checking the call succeeded."""
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["ErrCode"] == 0, body
+    result: dict[str, Any] = body["Resp"]
+    return result
+
+
+def error_of(response: Any) -> tuple[int, int, str]:
+    """(HTTP status, ErrCode, error.code) of an error envelope, checking its shape."""
+    body = response.json()
+    assert set(body) == {"ErrCode", "ErrMsg", "Resp", "error"}, body
+    assert body["Resp"] == {}
+    assert body["ErrMsg"] == body["error"]["message"]
+    assert body["error"]["type"]
+    return response.status_code, body["ErrCode"], body["error"]["code"]

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from emulator.errors import InsufficientCredits
+from emulator.ledger import Ledger
+
+
+def balances(ledger: Ledger, team: str) -> tuple[int, int, int, int]:
+    a = ledger.account(team)
+    return a.available, a.held, a.spent, a.granted
+
+
+def test_hold_capture_release_move_credits_between_buckets() -> None:
+    ledger = Ledger()
+    ledger.open("t", 100, at=0)
+    ledger.hold("t", 1, 30, at=1)
+    ledger.hold("t", 2, 20, at=2)
+    assert balances(ledger, "t") == (50, 50, 0, 100)
+    ledger.capture("t", 1, at=3)
+    ledger.release("t", 2, at=4)
+    assert balances(ledger, "t") == (70, 0, 30, 100)
+    entries = ledger.account("t").entries
+    assert [(e.seq, e.time, e.kind, e.amount, e.video_id, e.balance) for e in entries] == [
+        (1, 0, "grant", 100, None, 100),
+        (2, 1, "hold", 30, 1, 70),
+        (3, 2, "hold", 20, 2, 50),
+        (4, 3, "capture", 30, 1, 50),
+        (5, 4, "release", 20, 2, 70),
+    ]
+
+
+def test_hold_beyond_available_is_refused_and_changes_nothing() -> None:
+    ledger = Ledger()
+    ledger.open("t", 10, at=0)
+    with pytest.raises(InsufficientCredits, match="costs 11 credits"):
+        ledger.hold("t", 1, 11, at=1)
+    assert balances(ledger, "t") == (10, 0, 0, 10)
+    assert len(ledger.account("t").entries) == 1
+
+
+def test_hold_of_exactly_the_balance_is_allowed() -> None:
+    ledger = Ledger()
+    ledger.open("t", 10, at=0)
+    ledger.hold("t", 1, 10, at=0)
+    assert balances(ledger, "t") == (0, 10, 0, 10)
+
+
+def test_set_available_records_the_difference_as_a_grant() -> None:
+    ledger = Ledger()
+    ledger.open("t", 10, at=0)
+    ledger.hold("t", 1, 4, at=0)
+    ledger.set_available("t", 2, at=5)
+    assert balances(ledger, "t") == (2, 4, 0, 6)
+    assert ledger.account("t").entries[-1].amount == -4
+    with pytest.raises(ValueError):
+        ledger.set_available("t", -1, at=5)
+
+
+def test_capture_or_release_of_an_unknown_hold_fails_loudly() -> None:
+    ledger = Ledger()
+    ledger.open("t", 10, at=0)
+    with pytest.raises(KeyError):
+        ledger.capture("t", 99, at=0)

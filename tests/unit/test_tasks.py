@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import pytest
+
+from emulator.tasks import Status, Task, TaskBook, VideoSpec
+
+SPEC = VideoSpec(640, 360, 1.0, False, 7)
+
+
+def task(video_id: int, due: float | None, team: str = "t", outcome: Status = Status.SUCCEEDED
+         ) -> Task:
+    return Task(video_id=video_id, team_id=team, route="text", request={}, trace_id="",
+                model="pixverse-c1", quality="360p", price=3, video=SPEC, created_at=0.0,
+                due_at=due, outcome=outcome)
+
+
+@pytest.mark.parametrize(
+    ("start", "target", "allowed"),
+    [
+        (Status.RUNNING, Status.SUCCEEDED, True),
+        (Status.RUNNING, Status.DELETED, True),
+        (Status.RUNNING, Status.MODERATED, True),
+        (Status.RUNNING, Status.FAILED, True),
+        (Status.RUNNING, Status.RUNNING, False),
+        (Status.SUCCEEDED, Status.DELETED, True),
+        (Status.SUCCEEDED, Status.FAILED, False),
+        (Status.FAILED, Status.DELETED, False),
+        (Status.MODERATED, Status.SUCCEEDED, False),
+        (Status.DELETED, Status.SUCCEEDED, False),
+    ],
+)
+def test_transition_table(start: Status, target: Status, allowed: bool) -> None:
+    t = task(1, 5.0)
+    t.status = start
+    assert t.can_move_to(target) is allowed
+    if not allowed:
+        with pytest.raises(ValueError):
+            t.move(target, 1.0)
+
+
+def test_due_pops_in_due_order_and_only_once() -> None:
+    book = TaskBook()
+    for video_id, due in [(1, 5.0), (2, 2.0), (3, None), (4, 9.0)]:
+        book.add(task(video_id, due))
+    assert [t.video_id for t in book.due(5.0)] == [2, 1]
+    assert book.due(5.0) == []
+    assert [t.video_id for t in book.due(100.0)] == [4]
+    assert book.pending("t") == 4  # due() reports; the caller moves
+
+
+def test_pending_counts_follow_moves() -> None:
+    book = TaskBook()
+    a, b = task(1, 1.0, team="x"), task(2, 1.0, team="y")
+    book.add(a)
+    book.add(b)
+    a.move(Status.FAILED, 1.0)
+    book.moved(a, Status.RUNNING)
+    assert (book.pending("x"), book.pending("y")) == (0, 1)
+
+
+def test_stale_heap_entries_are_skipped() -> None:
+    book = TaskBook()
+    t = task(1, 5.0)
+    book.add(t)
+    t.move(Status.SUCCEEDED, 1.0)
+    assert book.due(10.0) == []
