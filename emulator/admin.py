@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import views
-from .deps import EmulatorDep
+from .deps import EmulatorDep, json_body
 
 router = APIRouter(prefix="/_emulator", include_in_schema=False)
 
@@ -32,6 +32,11 @@ class StatusChange(_Admin):
     status: int
 
 
+AdvanceBody = Annotated[Advance, Depends(json_body(Advance))]
+TeamBody = Annotated[TeamUpdate, Depends(json_body(TeamUpdate))]
+StatusBody = Annotated[StatusChange, Depends(json_body(StatusChange))]
+
+
 @router.get("/health")
 async def health() -> dict[str, str]:
     return {"status": "ok"}
@@ -49,7 +54,7 @@ async def clock(emulator: EmulatorDep) -> dict[str, Any]:
 
 
 @router.post("/clock/advance")
-async def advance(emulator: EmulatorDep, body: Advance) -> dict[str, Any]:
+async def advance(emulator: EmulatorDep, body: AdvanceBody) -> dict[str, Any]:
     emulator.advance(body.seconds)
     return emulator.clock_info()
 
@@ -60,9 +65,7 @@ async def get_team(team_id: str, emulator: EmulatorDep) -> dict[str, Any]:
 
 
 @router.put("/teams/{team_id}")
-async def put_team(
-    team_id: str, emulator: EmulatorDep, body: Annotated[TeamUpdate, Body()] = TeamUpdate()
-) -> dict[str, Any]:
+async def put_team(team_id: str, emulator: EmulatorDep, body: TeamBody) -> dict[str, Any]:
     return emulator.put_team(
         team_id, credits=body.credits, pending_cap=body.pending_cap, keys=body.keys
     )
@@ -79,7 +82,7 @@ async def task(video_id: int, emulator: EmulatorDep) -> dict[str, Any]:
 
 
 @router.post("/tasks/{video_id}/status")
-async def set_status(video_id: int, body: StatusChange, emulator: EmulatorDep) -> dict[str, Any]:
+async def set_status(video_id: int, body: StatusBody, emulator: EmulatorDep) -> dict[str, Any]:
     return views.task_detail(emulator.set_status(video_id, body.status))
 
 

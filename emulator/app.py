@@ -10,12 +10,18 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.types import ASGIApp
 
 from . import admin, api, files
 from .core import Emulator
 from .deps import api_key
-from .errors import EmulatorError, InternalError, InvalidField, MethodNotAllowed, NotFound
+from .errors import (
+    EmulatorError,
+    InternalError,
+    InvalidField,
+    MethodNotAllowed,
+    NotFound,
+    invalid_field,
+)
 from .middleware import BodyLimit, RequestContext
 from .responses import error_response
 from .settings import Settings
@@ -40,12 +46,12 @@ def create_app(emulator: Emulator | None = None, settings: Settings | None = Non
         version=__version__,
         description="Offline emulator of WorldRouter's PixVerse-compatible routes.",
         lifespan=lifespan,
-        strict_content_type=False,
     )
     app.state.emulator = emu
-    app.include_router(api.router)
-    app.include_router(admin.router)
-    app.include_router(files.router)
+    # The routes go straight onto the app: include_router() wraps each router in another
+    # matching layer, which measured as 40% of a poll's time in-process.
+    for router in (api.router, admin.router, files.router):
+        app.router.routes.extend(router.routes)
     app.add_exception_handler(EmulatorError, _emulator_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
@@ -89,18 +95,8 @@ def _auth_first(request: Request) -> EmulatorError | None:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    error = _auth_first(request) or InvalidField(_describe(exc.errors()), reason="schema")
+    error = _auth_first(request) or invalid_field(exc.errors())
     return error_response(error, _state(request))
-
-
-def _describe(errors: Any) -> str:
-    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-    loc = [part for part in first.get("loc", ()) if part not in ("body", "path", "query")]
-    field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-    if first.get("type") == "json_invalid":
-        return "Invalid field type or value: body is not valid JSON"
-    where = field or "body"
-    return f"Invalid field type or value: {where}: {first.get('msg', 'invalid')}"
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -129,6 +125,25 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     return error_response(error, _state(request))
 
 
+def _document_bodies(schemas: dict[str, Any]) -> None:
+    for model in api.BODY_MODELS:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+
+
+def _document_auth(document: dict[str, Any]) -> None:
+    """Auth is one dependency (`deps.caller`), so its schemes are written in by hand."""
+    document["components"]["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer", "description": "WorldRouter API key"},
+        "apiKey": {"type": "apiKey", "in": "header", "name": "API-KEY"},
+    }
+    for path, operations in document.get("paths", {}).items():
+        if path.startswith(PUBLIC_PREFIX):
+            for operation in operations.values():
+                operation["security"] = [{"bearer": []}, {"apiKey": []}]
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, without the 422 it adds: this API answers 400013 instead."""
     if app.openapi_schema is None:
@@ -136,9 +151,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for path in app.openapi_schema.get("paths", {}).values():
             for operation in path.values():
                 operation.get("responses", {}).pop("422", None)
-        schemas = app.openapi_schema.get("components", {}).get("schemas", {})
-        schemas.pop("HTTPValidationError", None)
-        schemas.pop("ValidationError", None)
+        components = app.openapi_schema.setdefault("components", {})
+        _document_bodies(components.setdefault("schemas", {}))
+        components.get("schemas", {}).pop("HTTPValidationError", None)
+        components.get("schemas", {}).pop("ValidationError", None)
+        _document_auth(app.openapi_schema)
     return app.openapi_schema
 
 

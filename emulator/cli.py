@@ -45,4 +45,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = load_settings(parse_args(argv))
     app = create_app(settings=settings)
     # One process only: the state lives in this process's memory.
-    uvicorn.run(app, host=settings.host, port=settings.port, workers=1)
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, workers=1, access_log=settings.access_log
+    )

@@ -15,7 +15,7 @@ the rest are the gateway's catalogue (README, "Errors").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 
@@ -108,3 +108,14 @@ CATALOGUE: tuple[type[EmulatorError], ...] = (
     TooManyPending,
 )
 """The gateway's public error catalogue, in README order."""
+
+
+def invalid_field(errors: Sequence[Any]) -> InvalidField:
+    """A 400013 naming the first field pydantic (or FastAPI) complained about."""
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    if first.get("type") == "json_invalid":
+        return InvalidField("Invalid field type or value: body is not valid JSON", reason="schema")
+    loc = [part for part in first.get("loc", ()) if part not in ("body", "path", "query")]
+    field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    message = f"Invalid field type or value: {field or 'body'}: {first.get('msg', 'invalid')}"
+    return InvalidField(message, reason="schema")

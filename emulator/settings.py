@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     media_upload_limit: int = Field(default=200 * MIB, ge=1)
     json_body_limit: int = Field(default=1 * MIB, ge=1)
     journal_size: int = Field(default=1000, ge=0)
+    access_log: bool = False
     seed: int = 0
     data_dir: str | None = None
     teams: tuple[TeamConfig, ...] = ()

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from . import rules
 from .ledger import Entry
 from .tasks import Status, Task
 from .uploads import StoredFile, StoredImage, StoredMedia
+
+
+class Origin(Protocol):
+    """Where URLs point: asked for only when an answer holds a URL."""
+
+    @property
+    def base_url(self) -> str: ...
 
 
 def iso(ts: float) -> str:
@@ -27,13 +34,13 @@ def created(task: Task) -> dict[str, Any]:
     return {"video_id": task.video_id, "credits": task.price, "credits_unit": rules.CREDITS_UNIT}
 
 
-def result(task: Task, base: str) -> dict[str, Any]:
+def result(task: Task, origin: Origin) -> dict[str, Any]:
     resp: dict[str, Any] = {"id": task.video_id, "status": int(task.status)}
     if task.status is not Status.SUCCEEDED:
         return resp
     request = task.request
     resp.update(
-        url=file_url(base, task.token, video_name(task)),
+        url=file_url(origin.base_url, task.token, video_name(task)),
         outputWidth=task.video.width,
         outputHeight=task.video.height,
         has_audio=task.video.has_audio,

@@ -9,7 +9,19 @@ from emulator.probe.reader import Reader
 __all__ = ["MAX_WALKED_FRAMES", "AdtsFrame", "adts_duration", "parse_adts_header"]
 
 _SAMPLE_RATES = (
-    96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350
+    96000,
+    88200,
+    64000,
+    48000,
+    44100,
+    32000,
+    24000,
+    22050,
+    16000,
+    12000,
+    11025,
+    8000,
+    7350,
 )
 # Frames past this many are not read; the rest of the file is taken to be like them.
 # About 90 s of 44.1 kHz audio for some 28 KiB of header reads.

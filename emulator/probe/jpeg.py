@@ -32,7 +32,9 @@ def probe_jpeg(reader: Reader) -> ImageInfo:
         marker, pos = _read_marker(reader, pos)
         if marker in _STANDALONE_MARKERS:
             continue
-        if marker in (_SOI, _EOI):
+        if marker == _SOI:
+            raise ProbeError("JPEG file is corrupt: a second start-of-image marker")
+        if marker == _EOI:
             raise ProbeError("JPEG file is corrupt: image ends before its first scan")
         length = _read_length(reader, pos)
         if marker in _SOF_MARKERS and size is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from emulator.probe.errors import ProbeError
 from emulator.probe.reader import Reader
 
 __all__ = ["MpegFrame", "mp3_duration", "parse_mpeg_header"]
@@ -69,40 +70,58 @@ def _bitrate_table(version: int, layer: int) -> tuple[int, ...]:
     return _V2_LAYER1_BITRATES if layer == 1 else _V2_BITRATES
 
 
+@dataclass(frozen=True)
+class VbrHeader:
+    """What a Xing/Info or VBRI header in the first frame says about the whole stream."""
+
+    frames: int
+    stream_bytes: int  # 0 when not recorded
+    trimmed_samples: int = 0  # encoder delay and padding, from a LAME extension
+
+
 def mp3_duration(reader: Reader, pos: int, frame: MpegFrame, end: int) -> float:
     """Exact from a Xing/Info or VBRI frame count, else estimated from size and bitrate."""
     data = reader.read_upto(pos, min(frame.length, _VBR_HEADER_BYTES)) if frame.layer == 3 else b""
-    frames, trimmed = _xing_count(data, frame) or _vbri_count(data) or (0, 0)
-    if frames == 0:
+    header = _read_xing(data, frame) or _read_vbri(data)
+    if header is None or header.frames == 0:
         return (end - pos) * 8 / frame.bitrate
-    samples = frames * frame.samples
-    if trimmed < samples:
-        samples -= trimmed
+    if pos + header.stream_bytes > end:
+        raise ProbeError("MP3 file is truncated: it is shorter than its VBR header says")
+    samples = header.frames * frame.samples
+    if header.trimmed_samples < samples:
+        samples -= header.trimmed_samples
     return samples / frame.sample_rate
 
 
-def _xing_count(data: bytes, frame: MpegFrame) -> tuple[int, int] | None:
-    """(frames, samples of encoder delay and padding) from a Xing/Info tag with a count."""
+def _read_xing(data: bytes, frame: MpegFrame) -> VbrHeader | None:
     # The tag follows the layer III side information, whose size varies.
     side_info = (17 if frame.mono else 32) if frame.version == 1 else (9 if frame.mono else 17)
     xing = 4 + side_info
-    if data[xing : xing + 4] not in (b"Xing", b"Info") or len(data) < xing + 12:
+    if data[xing : xing + 4] not in (b"Xing", b"Info") or len(data) < xing + 8:
         return None
     flags = int.from_bytes(data[xing + 4 : xing + 8], "big")
-    if not flags & 1:
-        return None
-    frames = int.from_bytes(data[xing + 8 : xing + 12], "big")
-    # Optional fields (frames, bytes, 100-byte seek table, quality) come before the
+    fields = xing + 8
+    frames = _optional_field(data, fields, flags & 1)
+    stream_bytes = _optional_field(data, fields + 4 * bool(flags & 1), flags & 2)
+    # The optional fields (frames, bytes, 100-byte seek table, quality) come before the
     # LAME extension, which records the samples the encoder added at both ends.
-    lame = xing + 8 + sum(size for bit, size in _XING_FIELDS if flags & bit)
+    lame = fields + sum(size for bit, size in _XING_FIELDS if flags & bit)
     if data[lame : lame + 4] not in _GAPLESS_ENCODERS or len(data) < lame + 24:
-        return frames, 0
+        return VbrHeader(frames, stream_bytes)
     delays = int.from_bytes(data[lame + 21 : lame + 24], "big")
-    return frames, (delays >> 12) + (delays & 0xFFF)
+    return VbrHeader(frames, stream_bytes, (delays >> 12) + (delays & 0xFFF))
 
 
-def _vbri_count(data: bytes) -> tuple[int, int] | None:
+def _optional_field(data: bytes, offset: int, present: int) -> int:
+    if not present or len(data) < offset + 4:
+        return 0
+    return int.from_bytes(data[offset : offset + 4], "big")
+
+
+def _read_vbri(data: bytes) -> VbrHeader | None:
+    # "VBRI", version, delay, quality, then the stream size and the frame count.
     vbri = _VBRI_OFFSET
     if data[vbri : vbri + 4] != b"VBRI" or len(data) < vbri + 18:
         return None
-    return int.from_bytes(data[vbri + 14 : vbri + 18], "big"), 0
+    stream_bytes = int.from_bytes(data[vbri + 10 : vbri + 14], "big")
+    return VbrHeader(int.from_bytes(data[vbri + 14 : vbri + 18], "big"), stream_bytes)

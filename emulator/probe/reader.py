@@ -48,7 +48,13 @@ class Reader:
             return b""
         self._charge(count)
         self._f.seek(offset)
-        return self._f.read(count) or b""
+        data = self._f.read(count) or b""
+        while len(data) < count:  # unbuffered files may return short reads before EOF
+            more = self._f.read(count - len(data))
+            if not more:
+                break
+            data += more
+        return data
 
     def read_exact(self, offset: int, count: int, truncated: str) -> bytes:
         """Return exactly ``count`` bytes at ``offset`` or raise ProbeError(truncated)."""

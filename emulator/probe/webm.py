@@ -45,8 +45,10 @@ class SegmentHeaders:
 def probe_webm(reader: Reader) -> MediaInfo:
     elements = iter_elements(reader, 0, reader.size, "the file")
     header = next(elements, None)
-    if header is None or header.id != ElementId.EBML or not header.sized:
+    if header is None or header.id != ElementId.EBML:
         raise ProbeError("not a WebM or Matroska file: the EBML header is missing")
+    if not header.sized:
+        raise ProbeError("WebM file is corrupt: the EBML header has an unknown size")
     _check_doc_type(reader, header)
     segment = next((e for e in elements if e.id == ElementId.Segment), None)
     if segment is None:

@@ -1,14 +1,11 @@
 """The silent AAC-LC audio track: one pre-encoded frame, repeated.
 
-The frame lives in ``fixtures/silent_aac_frame.bin`` (made by
+The frame is ``SILENT_FRAME`` below, a copy of ``fixtures/silent_aac_frame.bin`` (made by
 ``fixtures/make_silent_aac.py``, which documents its bitstream).  Every sample of the track
 is that same frame, so building a track of any length costs nothing.
 """
 
 from __future__ import annotations
-
-import functools
-from pathlib import Path
 
 from .timeline import sample_durations, to_ticks
 
@@ -31,21 +28,15 @@ FRAME_SAMPLES = 1024  # an AAC-LC frame always decodes to 1024 samples per chann
 #   dependsOnCoreCoder 0, extensionFlag 0  ->  00010 0011 0001 000  ->  0x11 0x88.
 AUDIO_SPECIFIC_CONFIG = bytes([0x11, 0x88])
 
-_FRAME_PATH = Path(__file__).resolve().parents[2] / "fixtures" / "silent_aac_frame.bin"
+# The frame itself, 4 bytes. It is kept here rather than read from fixtures/ so that an
+# installed wheel (the Docker image) needs no data file; tests check it equals
+# fixtures/silent_aac_frame.bin, which fixtures/make_silent_aac.py builds and verifies.
+SILENT_FRAME = bytes.fromhex("00c80007")
 
 
-@functools.cache
 def silent_frame() -> bytes:
     """The raw (no ADTS header) silent AAC-LC frame for the configuration above."""
-    try:
-        frame = _FRAME_PATH.read_bytes()
-    except FileNotFoundError as error:
-        raise RuntimeError(
-            f"{_FRAME_PATH} is missing; run fixtures/make_silent_aac.py to recreate it"
-        ) from error
-    if not frame:
-        raise RuntimeError(f"{_FRAME_PATH} is empty")
-    return frame
+    return SILENT_FRAME
 
 
 def audio_sample_durations(duration: float) -> list[tuple[int, int]]:

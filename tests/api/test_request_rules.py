@@ -37,7 +37,9 @@ INVALID_FIELD = [
 ]
 
 
-@pytest.mark.parametrize(("change"), [c for _, c in INVALID_FIELD], ids=[i for i, _ in INVALID_FIELD])
+@pytest.mark.parametrize(
+    "change", [c for _, c in INVALID_FIELD], ids=[i for i, _ in INVALID_FIELD]
+)
 def test_invalid_field_is_400013_naming_it(client: TestClient, change: dict[str, Any]) -> None:
     r = client.post(TEXT, json=text_body(**change), headers=auth())
     assert error_of(r) == (400, 400013, "invalid_field")

@@ -43,8 +43,9 @@ class EmulatorMachine(RuleBasedStateMachine):
     )
     def submit(self, team: str, model: str, quality: str, duration: int, audio: bool,
                directive: str) -> None:
-        request = TextCreate(model=model, prompt=f"a cat {directive}", duration=duration,
-                             quality=quality, aspect_ratio="16:9", generate_audio_switch=audio)
+        request = TextCreate.model_validate(
+            {"model": model, "prompt": f"a cat {directive}", "duration": duration,
+             "quality": quality, "aspect_ratio": "16:9", "generate_audio_switch": audio})
         try:
             self.ids.append(self.emu.submit(team, "text", request).task.video_id)
         except EmulatorError as error:

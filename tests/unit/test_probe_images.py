@@ -405,6 +405,22 @@ def test_large_image_is_probed_with_few_reads(
     assert counting.bytes_read < MIB
 
 
+def test_thousands_of_jpeg_segments_are_refused() -> None:
+    data = make_jpeg(10, 10)
+    padded = data[:2] + jpeg_segment(0xE5, b"") * 5000 + data[2:]
+    with pytest.raises(ProbeError, match="too many segments"):
+        probe_bytes(padded)
+
+
+def test_png_made_of_tiny_chunks_hits_the_read_budget() -> None:
+    data = make_png(10, 10)
+    idat_at = data.index(b"IDAT") - 4
+    tiny = png_chunk(b"tEXt", b"") * 150_000
+    padded = data[:idat_at] + tiny + data[idat_at:-12] + b"trailing garbage, no IEND at the end"
+    with pytest.raises(ProbeError, match="too large or too fragmented"):
+        probe_bytes(padded)
+
+
 # --- fuzzing ----------------------------------------------------------------------------
 
 INTERESTING_WORDS = (0, 1, 7, 8, 0x7F, 0xFF, 0x7FFFFFFF, 0xFFFFFFFF, 10000, 10001)

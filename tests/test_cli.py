@@ -1,0 +1,68 @@
+"""The command line, as a user runs it: one process, settings from flags, env and TOML."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from emulator.cli import parse_args
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_python_dash_m_serves_and_answers_health(tmp_path: Path) -> None:
+    env = {**os.environ, "PIXVERSE_EMULATOR_CLOCK": "manual",
+           "PIXVERSE_EMULATOR_DATA_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "emulator", "--port", "0", "--config",
+               str(ROOT / "fixtures/emulator.toml")]
+    with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            check_live_server(process)
+        finally:
+            process.terminate()
+
+
+def check_live_server(process: subprocess.Popen[str]) -> None:
+    assert process.stderr is not None
+    # Readiness is an event: uvicorn's own line saying where it listens.
+    for line in process.stderr:
+        found = re.search(r"running on (http://\S+)", line)
+        if found:
+            base = found.group(1)
+            break
+    else:
+        pytest.fail("the server exited before it was ready")
+    with urllib.request.urlopen(f"{base}/_emulator/health", timeout=10) as r:
+        assert json.load(r) == {"status": "ok"}
+    with urllib.request.urlopen(f"{base}/_emulator/clock", timeout=10) as r:
+        assert json.load(r)["mode"] == "manual"
+    with urllib.request.urlopen(f"{base}/_emulator/teams/acme", timeout=10) as r:
+        assert json.load(r)["credits"] == 500
+
+
+def test_bad_config_exits_with_a_clear_message(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("run_seconds = -3\n")
+    run = subprocess.run([sys.executable, "-m", "emulator", "--config", str(config)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0
+    assert "run_seconds" in run.stderr and "bad settings" in run.stderr
+
+
+def test_missing_config_file_is_reported(tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, "-m", "emulator", "--config",
+                          str(tmp_path / "nope.toml")], capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0 and "nope.toml" in run.stderr
+
+
+def test_flags() -> None:
+    args = parse_args(["--host", "0.0.0.0", "--port", "9", "--config", "x.toml"])
+    assert (args.host, args.port, args.config) == ("0.0.0.0", 9, "x.toml")
+    assert parse_args([]).port is None
