@@ -86,6 +86,16 @@ async def set_status(video_id: int, body: StatusBody, emulator: EmulatorDep) -> 
     return views.task_detail(emulator.set_status(video_id, body.status))
 
 
+@router.get("/images/{img_id}")
+async def image(img_id: int, emulator: EmulatorDep) -> dict[str, Any]:
+    return views.image_detail(emulator.image(img_id))
+
+
+@router.get("/media/{media_id}")
+async def media(media_id: int, emulator: EmulatorDep) -> dict[str, Any]:
+    return views.media_detail(emulator.media(media_id))
+
+
 @router.get("/requests")
 async def requests(emulator: EmulatorDep) -> dict[str, Any]:
     return {"requests": emulator.requests()}

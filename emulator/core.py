@@ -22,6 +22,7 @@ from . import references, rules
 from .accounts import Accounts, Team
 from .clock import Clock, ManualClock, make_clock
 from .directives import plan_for
+from .downloads import Download
 from .errors import Conflict, NotFound, TooManyPending, Unauthorized
 from .journal import Journal
 from .ledger import Entry, Ledger
@@ -39,15 +40,6 @@ ID_LOW, ID_HIGH = 10**14, 2**53  # 15-digit ids like the real ones, safe in Java
 class Submission:
     task: Task
     replayed: bool  # True: a resend with a known Ai-trace-id, nothing charged
-
-
-@dataclass(frozen=True)
-class Download:
-    """A file to serve: on disk, or rendered in memory."""
-
-    content_type: str
-    path: Path | None = None
-    data: bytes | None = None
 
 
 class Emulator:
@@ -324,18 +316,36 @@ class Emulator:
             self.uploads.add_media(media)
             return media
 
+    def image(self, img_id: int) -> StoredImage:
+        """Any team's uploaded image, for the control plane."""
+        with self._lock:
+            image = self.uploads.images.get(img_id)
+            if image is None:
+                raise NotFound(f"img_id {img_id} not found")
+            return image
+
+    def media(self, media_id: int) -> StoredMedia:
+        """Any team's uploaded media, for the control plane."""
+        with self._lock:
+            media = self.uploads.media.get(media_id)
+            if media is None:
+                raise NotFound(f"media_id {media_id} not found")
+            return media
+
     def download(self, token: str) -> Download:
         """The file behind a returned URL; unknown and deleted ones are 404."""
         with self._lock:
             self._settle()
             stored = self.uploads.files.get(token)
             if stored is not None:
-                return Download(stored.content_type, path=stored.path)
+                etag = f'"{token}-{stored.size:x}"'
+                return Download(stored.content_type, stored.size, etag, path=stored.path)
             task = self.tasks.get(self._video_tokens.get(token, -1))
             if task is None or task.status is not Status.SUCCEEDED:
                 raise NotFound("no file at this URL", reason="unknown_file")
             video = task.video
-        return Download("video/mp4", data=render_video(*_render_args(video)))
+        data = render_video(*_render_args(video))
+        return Download("video/mp4", len(data), f'"{token}-{len(data):x}"', data=data)
 
     # -- journal ---------------------------------------------------------------
 

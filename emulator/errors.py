@@ -7,9 +7,11 @@ EmulatorError (http_status, err_code, code, message)
  +- InvalidField 400/400013        +- NotFound 404/404001
  +- InvalidParameter 400/400017    +- MethodNotAllowed 405/405001
  +- Conflict 409/409001            +- PayloadTooLarge 413/413001
+                                   +- RangeNotSatisfiable 416/416001
                                    +- TooManyPending 429/429001
 ```
-`Conflict` and `MethodNotAllowed` belong to the control plane and to HTTP itself;
+`Conflict`, `MethodNotAllowed` and `RangeNotSatisfiable` belong to the control plane
+and to HTTP itself;
 the rest are the gateway's catalogue (README, "Errors").
 """
 
@@ -84,6 +86,11 @@ class Conflict(EmulatorError):
 
 class PayloadTooLarge(EmulatorError):
     http_status, err_code, code = 413, 413001, "payload_too_large"
+    type = "invalid_request_error"
+
+
+class RangeNotSatisfiable(EmulatorError):
+    http_status, err_code, code = 416, 416001, "range_not_satisfiable"
     type = "invalid_request_error"
 
 

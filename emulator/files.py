@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from starlette.responses import FileResponse, Response
+from fastapi import APIRouter, Request
+from starlette.responses import Response
 
+from . import downloads
 from .deps import EmulatorDep
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.api_route("/files/{token}/{name}", methods=["GET", "HEAD"])
-async def download(token: str, name: str, emulator: EmulatorDep) -> Response:
+async def download(token: str, name: str, request: Request, emulator: EmulatorDep) -> Response:
     found = emulator.download(token)
-    if found.path is not None:
-        return FileResponse(found.path, media_type=found.content_type)
-    return Response(found.data, media_type=found.content_type)
+    return downloads.respond(found, request.headers, request.method)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -71,6 +72,36 @@ def image(img: StoredImage, base: str) -> dict[str, Any]:
 def media(med: StoredMedia, base: str) -> dict[str, Any]:
     url = _stored_url(base, med.file, med.source_url)
     return {"media_id": med.media_id, "media_type": med.media_type, "url": url}
+
+
+def _file_detail(stored: StoredFile | None) -> dict[str, Any] | None:
+    if stored is None:
+        return None
+    return {"name": stored.name, "content_type": stored.content_type, "size": stored.size}
+
+
+def image_detail(img: StoredImage) -> dict[str, Any]:
+    """The control plane's view of an upload: owner, and what probing found."""
+    return {
+        "img_id": img.img_id,
+        "team": img.team_id,
+        "created_at": img.created_at,
+        "source_url": img.source_url,
+        "file": _file_detail(img.file),
+        "probed": asdict(img.info) if img.info else None,
+    }
+
+
+def media_detail(med: StoredMedia) -> dict[str, Any]:
+    return {
+        "media_id": med.media_id,
+        "team": med.team_id,
+        "media_type": med.media_type,
+        "created_at": med.created_at,
+        "source_url": med.source_url,
+        "file": _file_detail(med.file),
+        "probed": asdict(med.info) if med.info else None,
+    }
 
 
 def task_detail(task: Task) -> dict[str, Any]:

@@ -171,3 +171,33 @@ def test_reset_removes_uploaded_files(client: TestClient, emulator: Emulator) ->
     client.post("/_emulator/reset")
     assert not path.exists()
     assert error_of(client.get(uploaded["img_url"]))[0] == 404
+
+
+def test_control_plane_shows_owner_and_probe(client: TestClient) -> None:
+    data = (FIXTURES / "sample.jpg").read_bytes()
+    img_id = resp(client.post(IMAGE, files={"image": ("x", data)}, headers=auth()))["img_id"]
+    detail = client.get(f"/_emulator/images/{img_id}").json()
+    assert detail["team"] == "team-a" and detail["file"]["size"] == len(data)
+    assert detail["probed"] == {"format": "jpeg", "width": 480, "height": 640}
+    media = (FIXTURES / "sample.mp4").read_bytes()
+    media_id = resp(client.post(MEDIA, files={"file": ("x", media)}, headers=auth()))["media_id"]
+    probed = client.get(f"/_emulator/media/{media_id}").json()["probed"]
+    assert (probed["kind"], probed["container"], probed["width"], probed["height"]) == (
+        "video", "mp4", 320, 240)
+    assert abs(probed["duration"] - 2.0) < 0.05
+    assert error_of(client.get("/_emulator/images/1"))[0] == 404
+    assert error_of(client.get("/_emulator/media/1"))[0] == 404
+
+
+def test_extend_of_uploaded_video_uses_the_probed_size(client: TestClient, emulator: Emulator
+                                                       ) -> None:
+    media = (FIXTURES / "sample.mp4").read_bytes()
+    media_id = resp(client.post(MEDIA, files={"file": ("x", media)}, headers=auth()))["media_id"]
+    body = {"model": "pixverse-v6", "video_media_id": media_id, "prompt": "more",
+            "duration": 3, "quality": "540p"}
+    video_id = resp(client.post("/openapi/v2/video/extend/generate", json=body,
+                                headers=auth()))["video_id"]
+    emulator.advance(5)
+    done = resp(client.get(f"/openapi/v2/video/result/{video_id}", headers=auth()))
+    assert (done["outputWidth"], done["outputHeight"]) == (320, 240)
+    assert abs(client.get(f"/_emulator/tasks/{video_id}").json()["video"]["seconds"] - 5.0) < 0.05
