@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .errors import Conflict
+from .policies import OutcomeSequence, Progression
+from .tasks import Status
 
 AuthMode = Literal["open", "strict"]
 
@@ -17,6 +19,10 @@ class Team:
     id: str
     pending_cap: int
     keys: set[str] = field(default_factory=set)
+    progression: Progression | None = None  # None: the global setting
+    outcomes: OutcomeSequence = field(
+        default_factory=lambda: OutcomeSequence([Status.SUCCEEDED])
+    )
 
 
 class Accounts:

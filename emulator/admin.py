@@ -20,21 +20,30 @@ class _Admin(BaseModel):
 
 class Advance(_Admin):
     seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    team: str | None = None
 
 
 class TeamUpdate(_Admin):
     credits: Annotated[int, Field(ge=0)] | None = None
     pending_cap: Annotated[int, Field(ge=0)] | None = None
     keys: list[Annotated[str, Field(min_length=1)]] | None = None
+    progression: str | None = None
+    outcomes: str | list[str] | None = None
 
 
 class StatusChange(_Admin):
     status: int
 
 
+class PolicyChange(_Admin):
+    progression: str | None = None
+    outcome: str | None = None
+
+
 AdvanceBody = Annotated[Advance, Depends(json_body(Advance))]
 TeamBody = Annotated[TeamUpdate, Depends(json_body(TeamUpdate))]
 StatusBody = Annotated[StatusChange, Depends(json_body(StatusChange))]
+PolicyBody = Annotated[PolicyChange, Depends(json_body(PolicyChange))]
 
 
 @router.get("/health")
@@ -43,20 +52,20 @@ async def health() -> dict[str, str]:
 
 
 @router.post("/reset")
-async def reset(emulator: EmulatorDep) -> dict[str, Any]:
-    emulator.reset()
-    return {"reset": True}
+async def reset(emulator: EmulatorDep, team: str | None = None) -> dict[str, Any]:
+    emulator.reset(team)
+    return {"reset": True, "team": team}
 
 
 @router.get("/clock")
-async def clock(emulator: EmulatorDep) -> dict[str, Any]:
-    return emulator.clock_info()
+async def clock(emulator: EmulatorDep, team: str | None = None) -> dict[str, Any]:
+    return emulator.clock_info(team)
 
 
 @router.post("/clock/advance")
 async def advance(emulator: EmulatorDep, body: AdvanceBody) -> dict[str, Any]:
-    emulator.advance(body.seconds)
-    return emulator.clock_info()
+    emulator.advance(body.seconds, body.team)
+    return emulator.clock_info(body.team)
 
 
 @router.get("/teams/{team_id}")
@@ -66,9 +75,7 @@ async def get_team(team_id: str, emulator: EmulatorDep) -> dict[str, Any]:
 
 @router.put("/teams/{team_id}")
 async def put_team(team_id: str, emulator: EmulatorDep, body: TeamBody) -> dict[str, Any]:
-    return emulator.put_team(
-        team_id, credits=body.credits, pending_cap=body.pending_cap, keys=body.keys
-    )
+    return emulator.put_team(team_id, **body.model_dump(exclude_unset=True))
 
 
 @router.get("/teams/{team_id}/ledger")
@@ -96,12 +103,38 @@ async def media(media_id: int, emulator: EmulatorDep) -> dict[str, Any]:
     return views.media_detail(emulator.media(media_id))
 
 
+@router.post("/tasks/{video_id}/policy")
+async def set_policy(video_id: int, body: PolicyBody, emulator: EmulatorDep) -> dict[str, Any]:
+    task = emulator.set_policy(video_id, body.progression, body.outcome)
+    return views.task_detail(task)
+
+
 @router.get("/requests")
-async def requests(emulator: EmulatorDep) -> dict[str, Any]:
-    return {"requests": emulator.requests()}
+async def requests(
+    emulator: EmulatorDep,
+    team: str | None = None,
+    route: str | None = None,
+    status: int | None = None,
+    err_code: int | None = None,
+    trace_id: str | None = None,
+) -> dict[str, Any]:
+    filters = {"team": team, "route": route, "status": status, "err_code": err_code,
+               "trace_id": trace_id}
+    return {"requests": emulator.requests(**filters)}
 
 
 @router.delete("/requests")
-async def clear_requests(emulator: EmulatorDep) -> dict[str, Any]:
-    emulator.clear_requests()
+async def clear_requests(emulator: EmulatorDep, team: str | None = None) -> dict[str, Any]:
+    emulator.clear_requests(team)
     return {"requests": []}
+
+
+@router.get("/coverage")
+async def coverage(emulator: EmulatorDep) -> dict[str, Any]:
+    return emulator.coverage_report()
+
+
+@router.delete("/coverage")
+async def clear_coverage(emulator: EmulatorDep) -> dict[str, Any]:
+    emulator.clear_coverage()
+    return emulator.coverage_report()

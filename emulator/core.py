@@ -16,16 +16,24 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from . import references, rules
 from .accounts import Accounts, Team
 from .clock import Clock, ManualClock, make_clock
-from .directives import plan_for
+from .coverage import Coverage
+from .directives import parse_directives
 from .downloads import Download
-from .errors import Conflict, NotFound, TooManyPending, Unauthorized
-from .journal import Journal
+from .errors import Conflict, InvalidField, NotFound, TooManyPending, Unauthorized
+from .faults import FaultBook, FaultRule, route_name
+from .journal import Journal, matches
 from .ledger import Entry, Ledger
+from .policies import (
+    OutcomeSequence,
+    Progression,
+    parse_outcomes,
+    parse_progression,
+)
 from .probe import MediaInfo
 from .schemas import CreateRequest
 from .settings import Settings
@@ -58,27 +66,52 @@ class Emulator:
         self._root = Path(self.settings.data_dir or tempfile.mkdtemp(prefix="pixverse-emulator-"))
         self.journal = Journal(self.settings.journal_size)
         self.uploads = UploadStore(self._root)
+        self.faults = FaultBook()
+        self.coverage = Coverage()
+        self._progression = parse_progression(
+            self.settings.progression or f"seconds:{self.settings.run_seconds}"
+        )
+        self._rng = random.Random(self.settings.seed)
         self._build()
 
     # -- lifecycle -----------------------------------------------------------
 
     def _build(self) -> None:
-        self._rng = random.Random(self.settings.seed)
+        self._rng.seed(self.settings.seed)
         self.accounts = Accounts(self.settings.auth)
         self.ledger = Ledger()
         self.tasks = TaskBook()
         self.uploads.clear()
         self._trace_ids: dict[tuple[str, str], int] = {}
         self._video_tokens: dict[str, int] = {}
-        now = self.clock.now()
+        self._offsets: dict[str, float] = {}
         for team in self.settings.teams:
-            self._open_team(team.id, now, team.credits, team.pending_cap, team.keys)
+            self._open_configured(team.id)
 
-    def reset(self) -> None:
-        """Back to the configured teams, with no tasks, uploads or journal entries."""
+    def reset(self, team: str | None = None) -> None:
+        """Everything back to the configured teams: no tasks, uploads, faults, policies,
+        journal entries or clock offsets. With `team`, only that team's share of each,
+        so parallel test workers can share one server."""
         with self._lock:
+            if team is not None:
+                self._reset_team(team)
+                return
             self._build()
             self.journal.clear()
+            self.faults.clear()
+
+    def _reset_team(self, team_id: str) -> None:
+        for task in self.tasks.remove_team(team_id):
+            self._video_tokens.pop(task.token, None)
+        self.uploads.remove_team(team_id)
+        self._trace_ids = {k: v for k, v in self._trace_ids.items() if k[0] != team_id}
+        self.journal.clear(team_id)
+        self.faults.clear(team_id)
+        self._offsets.pop(team_id, None)
+        self.accounts.remove(team_id)
+        self.ledger.close(team_id)
+        if any(team.id == team_id for team in self.settings.teams):
+            self._open_configured(team_id)
 
     def close(self) -> None:
         """Remove the uploaded files (the whole folder when the emulator made it)."""
@@ -89,46 +122,68 @@ class Emulator:
 
     # -- time ------------------------------------------------------------------
 
-    def _settle(self) -> float:
-        """Apply every transition that has fallen due, each at its own due time."""
-        now = self.clock.now()
-        for task in self.tasks.due(now):
+    def now(self, team: str | None = None) -> float:
+        """The emulator clock as `team` sees it: each team's clock can run ahead."""
+        return self.clock.now() + self._offsets.get(team or "", 0.0)
+
+    def _settle(self, team_id: str) -> float:
+        """Apply the team's transitions that have fallen due, each at its own due time.
+        Teams share nothing that a transition touches, so settling one is enough."""
+        now = self.now(team_id)
+        for task in self.tasks.due(team_id, now):
             assert task.due_at is not None
             self._move(task, task.outcome, task.due_at)
         return now
 
-    def advance(self, seconds: float) -> float:
+    def _settle_all(self) -> None:
+        for team_id in self.tasks.teams_waiting():
+            self._settle(team_id)
+
+    def advance(self, seconds: float, team: str | None = None) -> float:
+        """Move the manual clock, for everyone or for one team's clock alone."""
         if not isinstance(self.clock, ManualClock):
             raise Conflict("the clock is the wall clock; start with clock=manual to move it")
+        if not seconds >= 0:
+            raise Conflict(f"seconds must be a non-negative number, got {seconds!r}")
         with self._lock:
-            try:
-                now = self.clock.advance(seconds)
-            except ValueError as exc:
-                raise Conflict(str(exc)) from exc
-            self._settle()
-            return now
+            if team is None:
+                self.clock.advance(seconds)
+                self._settle_all()
+            else:
+                self._offsets[team] = self._offsets.get(team, 0.0) + seconds
+                self._settle(team)
+            return self.now(team)
 
-    def clock_info(self) -> dict[str, Any]:
-        return {"now": self.clock.now(), "mode": self.clock.mode}
+    def clock_info(self, team: str | None = None) -> dict[str, Any]:
+        return {"now": self.now(team), "mode": self.clock.mode}
 
     # -- teams and keys --------------------------------------------------------
 
     def _open_team(
         self,
         team_id: str,
-        at: float,
         credits: int | None = None,
         pending_cap: int | None = None,
         keys: Iterable[str] = (),
     ) -> Team:
         cap = self.settings.default_pending_cap if pending_cap is None else pending_cap
-        team = self.accounts.add(Team(team_id, cap, set(keys)))
+        outcomes = OutcomeSequence(parse_outcomes(self.settings.outcomes))
+        team = self.accounts.add(Team(team_id, cap, set(keys), outcomes=outcomes))
         start = self.settings.default_credits if credits is None else credits
-        self.ledger.open(team_id, start, at)
+        self.ledger.open(team_id, start, self.now(team_id))
         return team
 
-    def _team(self, team_id: str, at: float) -> Team:
-        return self.accounts.get(team_id) or self._open_team(team_id, at)
+    def _open_configured(self, team_id: str) -> Team:
+        config = next(t for t in self.settings.teams if t.id == team_id)
+        team = self._open_team(team_id, config.credits, config.pending_cap, config.keys)
+        if config.progression is not None:
+            team.progression = parse_progression(config.progression)
+        if config.outcomes is not None:
+            team.outcomes = OutcomeSequence(parse_outcomes(config.outcomes))
+        return team
+
+    def _team(self, team_id: str) -> Team:
+        return self.accounts.get(team_id) or self._open_team(team_id)
 
     def authenticate(self, key: str | None) -> str:
         """The team id for an API key; in open mode an unlisted key opens its own team."""
@@ -136,12 +191,12 @@ class Emulator:
             team_id = self.accounts.team_id_for(key or "")
             if team_id is None:
                 raise Unauthorized(_auth_message(key), reason="auth")
-            self._team(team_id, self.clock.now())
+            self._team(team_id)
             return team_id
 
     def team(self, team_id: str) -> dict[str, Any]:
         with self._lock:
-            self._settle()
+            self._settle(team_id)
             team = self.accounts.get(team_id)
             if team is None:
                 raise NotFound(f"no team {team_id!r}")
@@ -154,6 +209,9 @@ class Emulator:
                 "pending": self.tasks.pending(team_id),
                 "pending_cap": team.pending_cap,
                 "keys": sorted(team.keys),
+                "progression": str(team.progression or self._progression),
+                "outcomes": team.outcomes.names(),
+                "now": self.now(team_id),
             }
 
     def put_team(
@@ -163,21 +221,30 @@ class Emulator:
         credits: int | None = None,
         pending_cap: int | None = None,
         keys: Iterable[str] | None = None,
+        progression: str | None = None,
+        outcomes: str | list[str] | None = None,
     ) -> dict[str, Any]:
+        """Create or change a team. Policies are checked before anything changes."""
+        new_progression = _checked(parse_progression, progression, "progression")
+        new_outcomes = _checked(parse_outcomes, outcomes, "outcomes")
         with self._lock:
-            now = self._settle()
-            team = self._team(team_id, now)
+            now = self._settle(team_id)
+            team = self._team(team_id)
             if keys is not None:
                 self.accounts.set_keys(team_id, keys)
             if pending_cap is not None:
                 team.pending_cap = pending_cap
             if credits is not None:
                 self.ledger.set_available(team_id, credits, now)
+            if new_progression is not None:
+                team.progression = new_progression
+            if new_outcomes is not None:
+                team.outcomes = OutcomeSequence(new_outcomes)
             return self.team(team_id)
 
     def ledger_entries(self, team_id: str) -> list[Entry]:
         with self._lock:
-            self._settle()
+            self._settle(team_id)
             if team_id not in self.ledger:
                 raise NotFound(f"no team {team_id!r}")
             return list(self.ledger.account(team_id).entries)
@@ -189,14 +256,14 @@ class Emulator:
     ) -> Submission:
         """Create a task: rules, referenced resources, pending cap, balance, in that order."""
         with self._lock:
-            now = self._settle()
-            team = self._team(team_id, now)
+            now = self._settle(team_id)
+            team = self._team(team_id)
             if trace_id is not None and (team_id, trace_id) in self._trace_ids:
                 original = self.tasks.get(self._trace_ids[team_id, trace_id])
                 if original is not None:
                     return Submission(original, replayed=True)
             references.check_request(route, request)
-            plan = plan_for(request.prompt, self.settings.run_seconds)
+            directives = parse_directives(request.prompt)
             shape = references.resolve(self.uploads, self.tasks, team_id, request)
             if self.tasks.pending(team_id) >= team.pending_cap:
                 raise TooManyPending(
@@ -209,6 +276,7 @@ class Emulator:
             video_id = self._new_id()
             self.ledger.hold(team_id, video_id, price, now)
             seed = request.seed or self._rng.randint(1, rules.SEED_MAX)
+            progression = directives.progression or team.progression or self._progression
             task = Task(
                 video_id=video_id,
                 team_id=team_id,
@@ -220,29 +288,39 @@ class Emulator:
                 price=price,
                 video=VideoSpec(shape.width, shape.height, shape.seconds, audio, seed),
                 created_at=now,
-                due_at=None if plan.seconds is None else now + plan.seconds,
-                outcome=plan.outcome,
+                due_at=None,
+                outcome=directives.outcome or team.outcomes.next(),
             )
+            _plan(task, progression)
             self.tasks.add(task)
             if trace_id is not None:
                 self._trace_ids[team_id, trace_id] = video_id
-            self._settle()  # a zero-second run is done before the create answers
+            for name in directives.used:
+                self.coverage.note("directives", name)
+            self.coverage.note("statuses", int(Status.RUNNING))
+            self._settle(team_id)  # an instant task is done before the create answers
             return Submission(task, replayed=False)
 
     def result(self, team_id: str, video_id: int) -> Task:
+        """A result read by its owner; a `polls:N` task completes on its Nth read."""
         with self._lock:
-            self._settle()
+            now = self._settle(team_id)
             task = self.tasks.get(video_id)
             if task is None:
                 raise NotFound(f"video_id {video_id} not found", reason="unknown_video")
             references.check_owner(task.team_id, team_id, f"video {video_id}")
+            task.reads += 1
+            if task.status is Status.RUNNING and task.due_polls is not None:
+                if task.reads >= task.due_polls:
+                    self._move(task, task.outcome, now)
             return _with_size(task)
 
     def task(self, video_id: int) -> Task:
         """Any team's task, for the control plane."""
         with self._lock:
-            self._settle()
             task = self.tasks.get(video_id)
+            if task is not None:
+                self._settle(task.team_id)
             if task is None:
                 raise NotFound(f"video_id {video_id} not found")
             return _with_size(task)
@@ -250,8 +328,8 @@ class Emulator:
     def set_status(self, video_id: int, status: int) -> Task:
         """Force a transition (5 -> 1/6/7/8, 1 -> 6) through the same edge as a due one."""
         with self._lock:
-            now = self._settle()
             task = self.task(video_id)
+            now = self.now(task.team_id)
             target = Status(status) if status in Status._value2member_map_ else None
             if target is None or not task.can_move_to(target):
                 raise Conflict(
@@ -261,11 +339,32 @@ class Emulator:
             self._move(task, target, now)
             return _with_size(task)
 
+    def set_policy(
+        self, video_id: int, progression: str | None = None, outcome: str | None = None
+    ) -> Task:
+        """Change a running task's progression (counted from its creation) or outcome."""
+        new_progression = _checked(parse_progression, progression, "progression")
+        new_outcome = _checked(parse_outcomes, outcome, "outcome")
+        with self._lock:
+            task = self.task(video_id)
+            if task.status is not Status.RUNNING:
+                raise Conflict(f"video {video_id} is no longer running (status {task.status})")
+            if new_outcome is not None:
+                task.outcome = new_outcome[0]
+            if new_progression is not None:
+                _plan(task, new_progression)
+                self.tasks.schedule(task)
+            self._settle(task.team_id)
+            if task.due_polls is not None and task.reads >= task.due_polls:
+                self._move(task, task.outcome, self.now(task.team_id))  # its Nth read is past
+            return _with_size(task)
+
     def _move(self, task: Task, status: Status, at: float) -> None:
         """The one edge function: ledger and media side effects happen here, once."""
         previous = task.status
         task.move(status, at)
         self.tasks.moved(task, previous)
+        self.coverage.note("statuses", int(status))
         if previous is Status.RUNNING and status is Status.SUCCEEDED:
             self.ledger.capture(task.team_id, task.video_id, at)
             task.token = self._new_token()
@@ -294,8 +393,8 @@ class Emulator:
         self, team_id: str, file: StoredFile | None, url: str | None, info: Any
     ) -> StoredImage:
         with self._lock:
-            now = self._settle()
-            self._team(team_id, now)
+            now = self._settle(team_id)
+            self._team(team_id)
             image = StoredImage(self._new_id(), team_id, now, file, url, info)
             self.uploads.add_image(image)
             return image
@@ -309,8 +408,8 @@ class Emulator:
         info: MediaInfo | None,
     ) -> StoredMedia:
         with self._lock:
-            now = self._settle()
-            self._team(team_id, now)
+            now = self._settle(team_id)
+            self._team(team_id)
             kind: MediaKind = "video" if media_type == "video" else "audio"
             media = StoredMedia(self._new_id(), team_id, now, kind, file, url, info)
             self.uploads.add_media(media)
@@ -335,31 +434,109 @@ class Emulator:
     def download(self, token: str) -> Download:
         """The file behind a returned URL; unknown and deleted ones are 404."""
         with self._lock:
-            self._settle()
             stored = self.uploads.files.get(token)
             if stored is not None:
                 etag = f'"{token}-{stored.size:x}"'
                 return Download(stored.content_type, stored.size, etag, path=stored.path)
             task = self.tasks.get(self._video_tokens.get(token, -1))
+            if task is not None:
+                self._settle(task.team_id)
             if task is None or task.status is not Status.SUCCEEDED:
                 raise NotFound("no file at this URL", reason="unknown_file")
             video = task.video
         data = render_video(*_render_args(video))
         return Download("video/mp4", len(data), f'"{token}-{len(data):x}"', data=data)
 
+    # -- faults ------------------------------------------------------------------
+
+    def add_fault(self, rule: FaultRule) -> FaultRule:
+        with self._lock:
+            return self.faults.add(rule)
+
+    def list_faults(self, team: str | None = None) -> list[FaultRule]:
+        with self._lock:
+            return [rule.model_copy() for rule in self.faults.rules(team)]
+
+    def remove_fault(self, fault_id: int) -> None:
+        with self._lock:
+            if not self.faults.remove(fault_id):
+                raise NotFound(f"no fault rule {fault_id}")
+
+    def clear_faults(self, team: str | None = None) -> None:
+        with self._lock:
+            self.faults.clear(team)
+
+    def match_fault(self, route: str, method: str, team: str | None) -> FaultRule | None:
+        """The fault to apply to this request, if a rule fires (read-only on teams)."""
+        with self._lock:
+            return self.faults.match(route, method, team)
+
+    def team_for_key(self, key: str | None) -> str | None:
+        """Which team a key belongs to, without opening a team for it."""
+        with self._lock:
+            return self.accounts.team_id_for(key or "")
+
+    def owner_of_file(self, token: str) -> str | None:
+        """The team that uploaded a file or created a result video, for download faults."""
+        with self._lock:
+            stored = self.uploads.owner_of_token(token)
+            if stored is not None:
+                return stored
+            task = self.tasks.get(self._video_tokens.get(token, -1))
+            return task.team_id if task else None
+
     # -- journal ---------------------------------------------------------------
 
-    def record_request(self, **fields: Any) -> None:
+    def record_request(self, *, method: str, path: str, **fields: Any) -> None:
+        route = route_name(method, path)
         with self._lock:
-            self.journal.record(time=self.clock.now(), **fields)
+            entry = self.journal.record(
+                time=self.clock.now(), method=method, path=path, route=route, **fields
+            )
+            self.coverage.note("routes", route)
+            self.coverage.note("err_codes", entry.err_code)
 
-    def requests(self) -> list[dict[str, Any]]:
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        """The journal, oldest first, filtered by team, route, status, err_code, trace_id."""
         with self._lock:
-            return [entry.as_dict() for entry in self.journal.entries()]
+            return [e.as_dict() for e in self.journal.entries() if matches(e, filters)]
 
-    def clear_requests(self) -> None:
+    def clear_requests(self, team: str | None = None) -> None:
         with self._lock:
-            self.journal.clear()
+            self.journal.clear(team)
+
+    def coverage_report(self) -> dict[str, Any]:
+        with self._lock:
+            return self.coverage.report()
+
+    def clear_coverage(self) -> None:
+        with self._lock:
+            self.coverage.clear()
+
+
+def _plan(task: Task, progression: Progression) -> None:
+    """Set when a task completes: by its team's clock, or by its reads."""
+    task.progression = str(progression)
+    task.due_at, task.due_polls = None, None
+    if progression.kind == "instant":
+        task.due_at = task.created_at
+    elif progression.kind == "seconds":
+        task.due_at = task.created_at + progression.amount
+    elif progression.kind == "polls":
+        task.due_polls = int(progression.amount)
+
+
+T = TypeVar("T")
+
+
+def _checked(parse: Callable[[Any], T], value: Any, field: str) -> T | None:
+    """Parse a policy value from the control plane; a bad one is 400013 naming it."""
+    if value is None:
+        return None
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise InvalidField(f"{field}: {exc}", reason="policy") from exc
 
 
 def _with_size(task: Task) -> Task:

@@ -1,60 +1,65 @@
-"""Prompt directives: a test chooses a task's outcome and run time in its prompt.
+"""Prompt directives: a test chooses one task's outcome and progression in its prompt.
 
-| directive                | effect                                            |
-|--------------------------|---------------------------------------------------|
-| `[emulator:moderated]`   | ends at status 7 (credits released)               |
-| `[emulator:failed]`      | ends at status 8 (credits released)               |
-| `[emulator:stuck]`       | stays at 5 until the admin API settles it         |
-| `[emulator:seconds=N]`   | runs N seconds (fractions allowed) instead of `run_seconds` |
+| directive                | effect                                                   |
+|--------------------------|----------------------------------------------------------|
+| `[emulator:success]`     | ends at status 1                                         |
+| `[emulator:moderated]`   | ends at status 7 (credits released)                      |
+| `[emulator:failed]`      | ends at status 8 (credits released)                      |
+| `[emulator:instant]`     | done at once                                             |
+| `[emulator:seconds=N]`   | runs N seconds (fractions allowed)                       |
+| `[emulator:polls=N]`     | completes on the Nth result read                         |
+| `[emulator:manual]`, `[emulator:stuck]` | stays at 5 until the control plane settles it |
+
+A directive beats the task's team policy, which beats the global settings.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
 from .errors import InvalidField
+from .policies import OUTCOMES, Progression, parse_progression
 from .tasks import Status
 
 DIRECTIVE = re.compile(r"\[emulator:([^\]]*)\]")
-OUTCOMES = {"moderated": Status.MODERATED, "failed": Status.FAILED}
+NAMES = ("success", "moderated", "failed", "instant", "seconds", "polls", "manual", "stuck")
 
 
 @dataclass(frozen=True)
-class Plan:
-    """How a task will run: its outcome, and its run time (None: until settled by hand)."""
+class Directives:
+    """What a prompt asks for; None where it asks nothing."""
 
-    outcome: Status
-    seconds: float | None
+    outcome: Status | None = None
+    progression: Progression | None = None
+    used: tuple[str, ...] = ()
 
 
-def plan_for(prompt: str, run_seconds: float) -> Plan:
-    outcome, seconds, stuck = Status.SUCCEEDED, run_seconds, False
+def parse_directives(prompt: str) -> Directives:
+    outcome: Status | None = None
+    progression: Progression | None = None
+    used: list[str] = []
     for word in (m.strip() for m in DIRECTIVE.findall(prompt)):
-        if word in OUTCOMES:
-            outcome = OUTCOMES[word]
-        elif word == "stuck":
-            stuck = True
-        elif word.startswith("seconds="):
-            seconds = _seconds(word.removeprefix("seconds="))
+        name, _, value = word.partition("=")
+        if name in OUTCOMES and not value:
+            outcome = OUTCOMES[name]
+        elif name in ("instant", "manual", "stuck") and not value:
+            progression = Progression("manual" if name == "stuck" else name)
+        elif name in ("seconds", "polls"):
+            progression = _progression(word, f"{name}:{value}")
         else:
             raise InvalidField(
-                f"prompt: unknown directive [emulator:{word}]; known: moderated, failed, "
-                "stuck, seconds=N",
+                f"prompt: unknown directive [emulator:{word}]; known: success, moderated, "
+                "failed, instant, seconds=N, polls=N, manual, stuck",
                 reason="directive",
             )
-    return Plan(outcome, None if stuck else seconds)
+        used.append(name)
+    return Directives(outcome, progression, tuple(used))
 
 
-def _seconds(text: str) -> float:
+def _progression(word: str, text: str) -> Progression:
     try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (0 <= value < math.inf):
-        raise InvalidField(
-            f"prompt: directive [emulator:seconds=N] needs a non-negative number, got {text!r}",
-            reason="directive",
-        )
-    return value
+        return parse_progression(text)
+    except ValueError as exc:
+        message = f"prompt: directive [emulator:{word}]: {exc}"
+        raise InvalidField(message, reason="directive") from exc

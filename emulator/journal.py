@@ -13,6 +13,7 @@ class JournalEntry:
     time: float
     method: str
     path: str
+    route: str | None  # the route's name (faults.ROUTES), None for other paths
     status: int
     err_code: int | None
     team: str | None
@@ -37,5 +38,23 @@ class Journal:
     def entries(self) -> list[JournalEntry]:
         return list(self._entries)
 
-    def clear(self) -> None:
+    def clear(self, team: str | None = None) -> None:
+        if team is None:
+            self._entries.clear()
+            return
+        kept = [entry for entry in self._entries if entry.team != team]
         self._entries.clear()
+        self._entries.extend(kept)
+
+
+def matches(entry: JournalEntry, filters: dict[str, Any]) -> bool:
+    """Filters by team, route (name or path prefix), status, err_code and trace id."""
+    for name, wanted in filters.items():
+        if wanted is None:
+            continue
+        if name == "route":
+            if wanted != entry.route and not entry.path.startswith(str(wanted)):
+                return False
+        elif getattr(entry, name) != wanted:
+            return False
+    return True

@@ -7,12 +7,15 @@ TOML file, environment variables `PIXVERSE_EMULATOR_<NAME>`, explicit overrides
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
+
+from .policies import parse_outcomes, parse_progression
 
 MIB = 1024 * 1024
 
@@ -26,6 +29,20 @@ class TeamConfig(BaseModel):
     keys: tuple[str, ...] = ()
     credits: int | None = Field(default=None, ge=0)
     pending_cap: int | None = Field(default=None, ge=0)
+    progression: str | None = None
+    outcomes: tuple[str, ...] | None = None
+
+    @field_validator("progression")
+    @classmethod
+    def _progression(cls, value: str | None) -> str | None:
+        return None if value is None else str(parse_progression(value))
+
+    @field_validator("outcomes")
+    @classmethod
+    def _outcomes(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None:
+            parse_outcomes(value)
+        return value
 
 
 class Settings(BaseSettings):
@@ -41,6 +58,8 @@ class Settings(BaseSettings):
     default_pending_cap: int = Field(default=10, ge=0)
     clock: Literal["wall", "manual"] = "wall"
     run_seconds: float = Field(default=5.0, ge=0)
+    progression: str | None = None  # default: seconds:<run_seconds>
+    outcomes: Annotated[tuple[str, ...], NoDecode] = ("success",)
     image_upload_limit: int = Field(default=20 * MIB, ge=1)
     media_upload_limit: int = Field(default=200 * MIB, ge=1)
     json_body_limit: int = Field(default=1 * MIB, ge=1)
@@ -49,6 +68,22 @@ class Settings(BaseSettings):
     seed: int = 0
     data_dir: str | None = None
     teams: tuple[TeamConfig, ...] = ()
+
+    @field_validator("progression")
+    @classmethod
+    def _progression(cls, value: str | None) -> str | None:
+        return None if value is None else str(parse_progression(value))
+
+    @field_validator("outcomes", mode="before")
+    @classmethod
+    def _outcomes(cls, value: object) -> object:
+        """A list, a JSON list or a comma-separated string (handy in the environment)."""
+        if isinstance(value, str):
+            value = json.loads(value) if value.lstrip().startswith("[") else value.split(",")
+        if isinstance(value, list | tuple):
+            parse_outcomes([str(v) for v in value])
+            return tuple(str(v).strip() for v in value)
+        return value
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:

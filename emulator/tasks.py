@@ -1,8 +1,10 @@
 """Video tasks: their status, the transition table, and which fall due when.
 
-A task runs at status 5 until its due time, then moves to its planned outcome
-(1, 7 or 8). Status 6 (deleted) is only ever forced. Nothing moves in the
-background: `TaskBook.due(now)` hands back what has fallen due, in due order.
+A task runs at status 5 until its due time (or its Nth result read), then moves to
+its planned outcome (1, 7 or 8). Status 6 (deleted) is only ever forced. Nothing
+moves in the background: `TaskBook.due(team, now)` hands back what has fallen due
+for one team, in due order. Each team has its own heap because each team can have
+its own clock.
 """
 
 from __future__ import annotations
@@ -53,8 +55,11 @@ class Task:
     price: int
     video: VideoSpec
     created_at: float
-    due_at: float | None  # None: held at 5 until settled by the admin API
+    due_at: float | None  # by the team's clock; None: not by time
     outcome: Status
+    due_polls: int | None = None  # completes on this result read
+    progression: str = ""
+    reads: int = 0
     status: Status = Status.RUNNING
     modified_at: float = 0.0
     size: int | None = None
@@ -81,7 +86,7 @@ class TaskBook:
 
     def __init__(self) -> None:
         self._tasks: dict[int, Task] = {}
-        self._heap: list[tuple[float, int]] = []
+        self._heaps: dict[str, list[tuple[float, int]]] = {}
         self._pending: Counter[str] = Counter()
 
     def __contains__(self, video_id: int) -> bool:
@@ -100,7 +105,8 @@ class TaskBook:
 
     def schedule(self, task: Task) -> None:
         if task.due_at is not None:
-            heapq.heappush(self._heap, (task.due_at, task.video_id))
+            heap = self._heaps.setdefault(task.team_id, [])
+            heapq.heappush(heap, (task.due_at, task.video_id))
 
     def pending(self, team_id: str) -> int:
         return self._pending[team_id]
@@ -110,11 +116,16 @@ class TaskBook:
         if previous is Status.RUNNING:
             self._pending[task.team_id] -= 1
 
-    def due(self, now: float) -> list[Task]:
-        """Pop the running tasks whose due time is at or before `now`, earliest first."""
+    def teams_waiting(self) -> list[str]:
+        """Teams with a task due by time."""
+        return [team for team, heap in self._heaps.items() if heap]
+
+    def due(self, team_id: str, now: float) -> list[Task]:
+        """Pop the team's running tasks due at or before `now`, earliest first."""
         ready: list[Task] = []
-        while self._heap and self._heap[0][0] <= now:
-            due_at, video_id = heapq.heappop(self._heap)
+        heap = self._heaps.get(team_id, [])
+        while heap and heap[0][0] <= now:
+            due_at, video_id = heapq.heappop(heap)
             task = self._tasks.get(video_id)
             # Entries go stale when a task is settled by hand or rescheduled.
             if task and task.status is Status.RUNNING and task.due_at == due_at:
@@ -124,7 +135,10 @@ class TaskBook:
     def of_team(self, team_id: str) -> list[Task]:
         return [t for t in self._tasks.values() if t.team_id == team_id]
 
-    def remove_team(self, team_id: str) -> None:
-        for task in self.of_team(team_id):
+    def remove_team(self, team_id: str) -> list[Task]:
+        removed = self.of_team(team_id)
+        for task in removed:
             del self._tasks[task.video_id]
         self._pending.pop(team_id, None)
+        self._heaps.pop(team_id, None)
+        return removed

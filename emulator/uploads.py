@@ -81,16 +81,22 @@ class UploadStore:
         self.images: dict[int, StoredImage] = {}
         self.media: dict[int, StoredMedia] = {}
         self.files: dict[str, StoredFile] = {}
+        self.owners: dict[str, str] = {}
 
     def add_image(self, image: StoredImage) -> None:
         self.images[image.img_id] = image
         if image.file:
             self.files[image.file.token] = image.file
+            self.owners[image.file.token] = image.team_id
 
     def add_media(self, media: StoredMedia) -> None:
         self.media[media.media_id] = media
         if media.file:
             self.files[media.file.token] = media.file
+            self.owners[media.file.token] = media.team_id
+
+    def owner_of_token(self, token: str) -> str | None:
+        return self.owners.get(token)
 
     def remove_team(self, team_id: str) -> None:
         for img in [i for i in self.images.values() if i.team_id == team_id]:
@@ -110,4 +116,5 @@ class UploadStore:
         if stored is None:
             return
         self.files.pop(stored.token, None)
+        self.owners.pop(stored.token, None)
         shutil.rmtree(stored.path.parent, ignore_errors=True)

@@ -44,7 +44,8 @@ class TestWallClock:
 def test_team_put_get_and_ledger(client: TestClient) -> None:
     r = client.put("/_emulator/teams/t1", json={"credits": 50, "pending_cap": 3, "keys": ["k"]})
     assert r.json() == {"id": "t1", "credits": 50, "held": 0, "spent": 0, "pending": 0,
-                        "pending_cap": 3, "keys": ["k"]}
+                        "pending_cap": 3, "keys": ["k"], "progression": "seconds:5",
+                        "outcomes": ["success"], "now": 1_780_000_000.0}
     resp(client.post(TEXT, json=text_body(), headers=auth("k")))
     team = client.get("/_emulator/teams/t1").json()
     assert (team["credits"], team["held"], team["pending"]) == (47, 3, 1)

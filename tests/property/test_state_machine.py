@@ -17,7 +17,10 @@ from emulator.schemas import TextCreate
 
 TEAMS = ("a", "b")
 DIRECTIVES = ("", "[emulator:moderated]", "[emulator:failed]", "[emulator:stuck]",
-              "[emulator:seconds=0]", "[emulator:seconds=2.5]")
+              "[emulator:seconds=0]", "[emulator:seconds=2.5]", "[emulator:polls=2]",
+              "[emulator:instant]")
+PROGRESSIONS = ("instant", "seconds:0", "seconds:1.5", "polls:1", "polls:3", "manual")
+OUTCOMES = (["success"], ["failed"], ["moderated", "success"], ["failed", "failed", "success"])
 
 
 class EmulatorMachine(RuleBasedStateMachine):
@@ -54,6 +57,38 @@ class EmulatorMachine(RuleBasedStateMachine):
     @rule(seconds=st.floats(0, 10, allow_nan=False))
     def tick(self, seconds: float) -> None:
         self.emu.advance(seconds)
+
+    @rule(team=st.sampled_from(TEAMS), seconds=st.floats(0, 10, allow_nan=False))
+    def tick_team(self, team: str, seconds: float) -> None:
+        self.emu.advance(seconds, team=team)
+
+    @rule(data=st.data(), team=st.sampled_from(TEAMS))
+    def read(self, data: st.DataObject, team: str) -> None:
+        """A result read: counts toward polls:N, and only the owner's reads count."""
+        if not self.ids:
+            return
+        try:
+            self.emu.result(team, data.draw(st.sampled_from(self.ids)))
+        except EmulatorError as error:
+            assert error.http_status in (403, 404)
+
+    @rule(team=st.sampled_from(TEAMS), progression=st.sampled_from(PROGRESSIONS),
+          outcomes=st.sampled_from(OUTCOMES))
+    def team_policy(self, team: str, progression: str, outcomes: list[str]) -> None:
+        self.emu.put_team(team, progression=progression, outcomes=outcomes)
+
+    @rule(data=st.data(), progression=st.sampled_from(PROGRESSIONS))
+    def task_policy(self, data: st.DataObject, progression: str) -> None:
+        if not self.ids:
+            return
+        try:
+            self.emu.set_policy(data.draw(st.sampled_from(self.ids)), progression=progression)
+        except EmulatorError as error:
+            assert error.http_status in (404, 409)
+
+    @rule(team=st.sampled_from(TEAMS))
+    def reset_team(self, team: str) -> None:
+        self.emu.reset(team)
 
     @rule(data=st.data(), status=st.sampled_from([1, 6, 7, 8]))
     def settle(self, data: st.DataObject, status: int) -> None:
@@ -103,15 +138,26 @@ class EmulatorMachine(RuleBasedStateMachine):
 
     @invariant()
     def nothing_running_is_overdue(self) -> None:
-        now = self.emu.clock.now()
         for video_id in self.ids:
             task = self.emu.tasks.get(video_id)
-            if task is not None and task.status is Status.RUNNING and task.due_at is not None:
-                assert task.due_at > now
+            if task is not None and task.status is Status.RUNNING:
+                if task.due_at is not None:
+                    assert task.due_at > self.emu.now(task.team_id)
+                if task.due_polls is not None:
+                    assert task.reads < task.due_polls
+
+    @invariant()
+    def other_teams_survive_a_team_reset(self) -> None:
+        """Every remaining task belongs to an open team with a ledger account."""
+        for video_id in self.ids:
+            task = self.emu.tasks.get(video_id)
+            if task is not None:
+                assert self.emu.accounts.get(task.team_id) is not None
+                assert task.team_id in self.emu.ledger
 
 
 EmulatorMachine.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=30, deadline=None,
+    max_examples=100, stateful_step_count=40, deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestEmulatorMachine = EmulatorMachine.TestCase

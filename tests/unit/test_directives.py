@@ -2,29 +2,37 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.directives import Plan, plan_for
+from emulator.directives import Directives, parse_directives
 from emulator.errors import InvalidField
+from emulator.policies import Progression
 from emulator.tasks import Status
 
 
 @pytest.mark.parametrize(
-    ("prompt", "plan"),
+    ("prompt", "expected"),
     [
-        ("a cat", Plan(Status.SUCCEEDED, 5.0)),
-        ("a cat [emulator:moderated]", Plan(Status.MODERATED, 5.0)),
-        ("[emulator:failed] a cat", Plan(Status.FAILED, 5.0)),
-        ("[emulator:stuck]", Plan(Status.SUCCEEDED, None)),
-        ("[emulator:seconds=2.5]", Plan(Status.SUCCEEDED, 2.5)),
-        ("[emulator:seconds=0][emulator:failed]", Plan(Status.FAILED, 0.0)),
-        ("[ emulator:failed ]", Plan(Status.SUCCEEDED, 5.0)),  # not a directive
+        ("a cat", Directives()),
+        ("a cat [emulator:moderated]", Directives(Status.MODERATED, None, ("moderated",))),
+        ("[emulator:failed] a cat", Directives(Status.FAILED, None, ("failed",))),
+        ("[emulator:success]", Directives(Status.SUCCEEDED, None, ("success",))),
+        ("[emulator:stuck]", Directives(None, Progression("manual"), ("stuck",))),
+        ("[emulator:manual]", Directives(None, Progression("manual"), ("manual",))),
+        ("[emulator:instant]", Directives(None, Progression("instant"), ("instant",))),
+        ("[emulator:seconds=2.5]", Directives(None, Progression("seconds", 2.5), ("seconds",))),
+        ("[emulator:polls=3]", Directives(None, Progression("polls", 3), ("polls",))),
+        ("[emulator:seconds=0][emulator:failed]",
+         Directives(Status.FAILED, Progression("seconds", 0), ("seconds", "failed"))),
+        ("[ emulator:failed ]", Directives()),  # not a directive
     ],
 )
-def test_plan(prompt: str, plan: Plan) -> None:
-    assert plan_for(prompt, 5.0) == plan
+def test_parse(prompt: str, expected: Directives) -> None:
+    assert parse_directives(prompt) == expected
 
 
 @pytest.mark.parametrize("prompt", ["[emulator:]", "[emulator:fail]", "[emulator:seconds=]",
-                                    "[emulator:seconds=nan]", "[emulator:seconds=-0.1]"])
+                                    "[emulator:seconds=nan]", "[emulator:seconds=-0.1]",
+                                    "[emulator:polls=0]", "[emulator:polls=1.5]",
+                                    "[emulator:failed=1]"])
 def test_bad_directives(prompt: str) -> None:
     with pytest.raises(InvalidField, match="directive"):
-        plan_for(prompt, 5.0)
+        parse_directives(prompt)

@@ -42,9 +42,9 @@ def test_due_pops_in_due_order_and_only_once() -> None:
     book = TaskBook()
     for video_id, due in [(1, 5.0), (2, 2.0), (3, None), (4, 9.0)]:
         book.add(task(video_id, due))
-    assert [t.video_id for t in book.due(5.0)] == [2, 1]
-    assert book.due(5.0) == []
-    assert [t.video_id for t in book.due(100.0)] == [4]
+    assert [t.video_id for t in book.due("t", 5.0)] == [2, 1]
+    assert book.due("t", 5.0) == []
+    assert [t.video_id for t in book.due("t", 100.0)] == [4]
     assert book.pending("t") == 4  # due() reports; the caller moves
 
 
@@ -63,4 +63,14 @@ def test_stale_heap_entries_are_skipped() -> None:
     t = task(1, 5.0)
     book.add(t)
     t.move(Status.SUCCEEDED, 1.0)
-    assert book.due(10.0) == []
+    assert book.due("t", 10.0) == []
+
+
+def test_each_team_has_its_own_heap() -> None:
+    book = TaskBook()
+    book.add(task(1, 1.0, team="a"))
+    book.add(task(2, 1.0, team="b"))
+    assert [t.video_id for t in book.due("a", 5.0)] == [1]
+    assert book.teams_waiting() == ["b"]
+    assert [t.video_id for t in book.remove_team("b")] == [2]
+    assert book.teams_waiting() == [] and 2 not in book
