@@ -1,18 +1,29 @@
-"""pixverse-emulator: an offline stand-in for WorldRouter's PixVerse-compatible API."""
+"""pixverse-emulator: an offline stand-in for WorldRouter's PixVerse-compatible API.
+
+Names load on first use (PEP 562), so `import emulator.pytest_plugin`, which pytest
+does in every run of a project that installs this package, does not pull in FastAPI.
+"""
 
 from __future__ import annotations
 
-from .app import create_app
-from .clock import ManualClock, SystemClock
-from .core import Emulator
-from .errors import EmulatorError
-from .settings import Settings, TeamConfig
-from .tasks import Status
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .version import __version__
+
+if TYPE_CHECKING:
+    from .app import create_app
+    from .clock import ManualClock, SystemClock
+    from .core import Emulator
+    from .errors import EmulatorError
+    from .server import LiveServer
+    from .settings import Settings, TeamConfig
+    from .tasks import Status
 
 __all__ = [
     "Emulator",
     "EmulatorError",
+    "LiveServer",
     "ManualClock",
     "Settings",
     "Status",
@@ -21,3 +32,23 @@ __all__ = [
     "__version__",
     "create_app",
 ]
+
+_WHERE = {
+    "create_app": ".app",
+    "ManualClock": ".clock",
+    "SystemClock": ".clock",
+    "Emulator": ".core",
+    "EmulatorError": ".errors",
+    "LiveServer": ".server",
+    "Settings": ".settings",
+    "TeamConfig": ".settings",
+    "Status": ".tasks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'emulator' has no attribute {name!r}")
+    value = getattr(import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import EmulatorError, InvalidField, PayloadTooLarge
+from .faults import route_name
 from .responses import error_response
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class RequestContext:
         trace = given.decode("latin-1") if given else self._new_trace_id()
         state: dict[str, Any] = scope.setdefault("state", {})
         state["trace_id"], state["trace_given"] = trace, given is not None
+        state["route"] = route_name(scope["method"], scope["path"])
         status = 500
 
         async def send_with_trace(message: Message) -> None:
@@ -71,6 +73,7 @@ class RequestContext:
         self.emulator.record_request(
             method=scope["method"],
             path=scope["path"],
+            route=state["route"],
             status=status,
             err_code=state.get("err_code", 0 if status < 400 else None),
             team=state.get("team"),

@@ -16,11 +16,12 @@ prompt directive); the most specific wins.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
-from .tasks import Status
+from .errors import InvalidField
+from .tasks import Status, Task
 
 ProgressionKind = Literal["instant", "seconds", "polls", "manual"]
 OUTCOMES: dict[str, Status] = {
@@ -99,3 +100,28 @@ class OutcomeSequence:
 
     def names(self) -> list[str]:
         return [outcome_name(o) for o in self.outcomes]
+
+
+def schedule(task: Task, progression: Progression) -> None:
+    """Set when a task completes: by its team's clock, or by its reads."""
+    task.progression = str(progression)
+    task.due_at, task.due_polls = None, None
+    if progression.kind == "instant":
+        task.due_at = task.created_at
+    elif progression.kind == "seconds":
+        task.due_at = task.created_at + progression.amount
+    elif progression.kind == "polls":
+        task.due_polls = int(progression.amount)
+
+
+T = TypeVar("T")
+
+
+def checked(parse: Callable[[Any], T], value: Any, field: str) -> T | None:
+    """Parse a policy value from the control plane; a bad one is 400013 naming it."""
+    if value is None:
+        return None
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise InvalidField(f"{field}: {exc}", reason="policy") from exc

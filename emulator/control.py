@@ -1,0 +1,138 @@
+"""The control plane's use cases: teams, ledgers, faults, the journal and coverage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .errors import NotFound
+from .faults import FaultRule, route_name
+from .journal import matches
+from .ledger import Entry
+from .policies import OutcomeSequence, checked, parse_outcomes, parse_progression
+from .state import State
+
+
+class Control(State):
+    def team(self, team_id: str) -> dict[str, Any]:
+        with self._lock:
+            self._settle(team_id)
+            team = self.accounts.get(team_id)
+            if team is None:
+                raise NotFound(f"no team {team_id!r}")
+            account = self.ledger.account(team_id)
+            return {
+                "id": team.id,
+                "credits": account.available,
+                "held": account.held,
+                "spent": account.spent,
+                "pending": self.tasks.pending(team_id),
+                "pending_cap": team.pending_cap,
+                "keys": sorted(team.keys),
+                "progression": str(team.progression or self._progression),
+                "outcomes": team.outcomes.names(),
+                "now": self.now(team_id),
+            }
+
+    def put_team(
+        self,
+        team_id: str,
+        *,
+        credits: int | None = None,
+        pending_cap: int | None = None,
+        keys: Iterable[str] | None = None,
+        progression: str | None = None,
+        outcomes: str | list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Create or change a team. Policies are checked before anything changes."""
+        new_progression = checked(parse_progression, progression, "progression")
+        new_outcomes = checked(parse_outcomes, outcomes, "outcomes")
+        with self._lock:
+            now = self._settle(team_id)
+            team = self._team(team_id)
+            if keys is not None:
+                self.accounts.set_keys(team_id, keys)
+            if pending_cap is not None:
+                team.pending_cap = pending_cap
+            if credits is not None:
+                self.ledger.set_available(team_id, credits, now)
+            if new_progression is not None:
+                team.progression = new_progression
+            if new_outcomes is not None:
+                team.outcomes = OutcomeSequence(new_outcomes)
+            return self.team(team_id)
+
+    def ledger_entries(self, team_id: str) -> list[Entry]:
+        with self._lock:
+            self._settle(team_id)
+            if team_id not in self.ledger:
+                raise NotFound(f"no team {team_id!r}")
+            return list(self.ledger.account(team_id).entries)
+
+    # -- faults ------------------------------------------------------------------
+
+    def add_fault(self, rule: FaultRule) -> FaultRule:
+        with self._lock:
+            return self.faults.add(rule)
+
+    def list_faults(self, team: str | None = None) -> list[FaultRule]:
+        with self._lock:
+            return [rule.model_copy() for rule in self.faults.rules(team)]
+
+    def remove_fault(self, fault_id: int) -> None:
+        with self._lock:
+            if not self.faults.remove(fault_id):
+                raise NotFound(f"no fault rule {fault_id}")
+
+    def clear_faults(self, team: str | None = None) -> None:
+        with self._lock:
+            self.faults.clear(team)
+
+    def match_fault(self, route: str, method: str, team: str | None) -> FaultRule | None:
+        """The fault to apply to this request, if a rule fires (read-only on teams)."""
+        with self._lock:
+            return self.faults.match(route, method, team)
+
+    def team_for_key(self, key: str | None) -> str | None:
+        """Which team a key belongs to, without opening a team for it."""
+        with self._lock:
+            return self.accounts.team_id_for(key or "")
+
+    def owner_of_file(self, token: str) -> str | None:
+        """The team that uploaded a file or created a result video, for download faults."""
+        with self._lock:
+            stored = self.uploads.owner_of_token(token)
+            if stored is not None:
+                return stored
+            task = self.tasks.get(self._video_tokens.get(token, -1))
+            return task.team_id if task else None
+
+    # -- journal ---------------------------------------------------------------
+
+    def record_request(
+        self, *, method: str, path: str, route: str | None = None, **fields: Any
+    ) -> None:
+        route = route or route_name(method, path)
+        with self._lock:
+            entry = self.journal.record(
+                time=self.clock.now(), method=method, path=path, route=route, **fields
+            )
+            self.coverage.note("routes", route)
+            self.coverage.note("err_codes", entry.err_code)
+
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        """The journal, oldest first, filtered by team, route, status, err_code, trace_id."""
+        with self._lock:
+            return [e.as_dict() for e in self.journal.entries() if matches(e, filters)]
+
+    def clear_requests(self, team: str | None = None) -> None:
+        with self._lock:
+            self.journal.clear(team)
+
+    def coverage_report(self) -> dict[str, Any]:
+        with self._lock:
+            return self.coverage.report()
+
+    def clear_coverage(self) -> None:
+        with self._lock:
+            self.coverage.clear()
