@@ -4,7 +4,7 @@ ratio against a bare FastAPI app measured in the same run.
 1. Downloads over one keep-alive connection: the 1080p 15 s result video (with audio),
    against the bare app answering the same bytes from memory with a plain `Response`;
    and a ~50 MiB uploaded media file, against the bare app's `FileResponse` of the same
-   file. Rounds alternate between the servers so machine noise hits both alike.
+   file. The servers alternate in short batches so machine noise hits both alike.
 2. Server RSS (VmRSS sampled every 10 ms from /proc, and VmHWM) while a media file just
    under the 200 MiB upload limit is streamed from disk by the client (sendfile), against
    the bare app reading the same body through `request.stream()`. Target: emulator
@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,15 +64,15 @@ CREATE = {"model": "pixverse-v6", "prompt": "x", "duration": 15, "quality": "108
 
 @dataclass(frozen=True)
 class Profile:
-    rounds: int  # download rounds per server (alternating), median reported
-    seconds: float  # time budget of one download round
-    small_count: int  # request cap of one small-file round
-    large_count: int  # request cap of one large-file round
+    seconds: float  # time budget of one download case, both servers together
+    small_batch: int  # GETs in a row on one server before switching to the other
+    small_count: int  # request cap per server of the small-file case
+    large_count: int  # request cap per server of the large-file case
     uploads: int  # 200 MiB uploads per server in the memory test (worst reported)
 
 
-FULL = Profile(rounds=3, seconds=2.0, small_count=20_000, large_count=60, uploads=2)
-QUICK = Profile(rounds=1, seconds=1.0, small_count=5_000, large_count=20, uploads=1)
+FULL = Profile(seconds=8.0, small_batch=200, small_count=40_000, large_count=200, uploads=2)
+QUICK = Profile(seconds=3.0, small_batch=200, small_count=20_000, large_count=60, uploads=1)
 
 
 # -- servers -------------------------------------------------------------------------
@@ -125,16 +126,24 @@ def serve(spec: Spec, workdir: Path) -> Iterator[Server]:
 def wait_ready(server: Server) -> None:
     """Poll until the port answers (bounded): a benchmark may wait, tests never do."""
     deadline = time.monotonic() + 30
+    last = "no answer"
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            tail = server.log.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"{server.name} exited before it was ready:\n{tail}")
+            raise RuntimeError(f"{server.name} exited before it was ready:\n{log_tail(server)}")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{server.port}/openapi.json", timeout=1)
             return
-        except OSError:
+        except urllib.error.HTTPError as error:  # up, but failing: no point in waiting
+            raise RuntimeError(f"{server.name}: /openapi.json answered HTTP {error.code}:\n"
+                               f"{log_tail(server)}") from error
+        except OSError as error:
+            last = str(error)
             time.sleep(0.05)
-    raise RuntimeError(f"{server.name} did not start in 30 s")
+    raise RuntimeError(f"{server.name} did not start in 30 s ({last}):\n{log_tail(server)}")
+
+
+def log_tail(server: Server) -> str:
+    return server.log.read_text(errors="replace")[-3000:]
 
 
 def emulator(port: int, work: Path, tag: str) -> Spec:
@@ -215,19 +224,37 @@ class Rate:
     requests: int
 
 
-def download_round(port: int, path: str, size: int, seconds: float, count: int) -> Rate:
-    """GET `path` repeatedly on one keep-alive connection, for `seconds` or `count`."""
-    done = 0
-    with Connection(port) as conn:
-        conn.get(path)  # warm-up, untimed
-        start = time.perf_counter()
-        deadline = start + seconds
-        while done < count and time.perf_counter() < deadline:
-            status, _, length = conn.get(path)
-            check(status == 200 and length == size, f"GET {path}: HTTP {status}, {length} B")
-            done += 1
-        elapsed = time.perf_counter() - start
-    return Rate(done * size / elapsed / MB, done / elapsed, done)
+def interleaved(targets: dict[str, tuple[int, str]], size: int, batch: int, seconds: float,
+                count: int) -> dict[str, Rate]:
+    """GET each server's path on its own keep-alive connection, alternating batches of
+    `batch` requests between the servers (the first one alternates too) for `seconds` in
+    all or until each made `count`; a server's rate is its requests over its own time.
+    Fine-grained alternation makes noise from other work on the machine hit both alike."""
+    names = list(targets)
+    busy = dict.fromkeys(names, 0.0)
+    done = dict.fromkeys(names, 0)
+    conns = {name: Connection(port) for name, (port, _) in targets.items()}
+    try:
+        for name, (_, path) in targets.items():
+            conns[name].get(path)  # warm-up, untimed
+        deadline = time.perf_counter() + seconds
+        turn = 0
+        while time.perf_counter() < deadline and min(done.values()) < count:
+            for name in names[turn % 2 :] + names[: turn % 2]:
+                conn, path = conns[name], targets[name][1]
+                start = time.perf_counter()
+                for _ in range(min(batch, count - done[name])):
+                    status, _, length = conn.get(path)
+                    check(status == 200 and length == size,
+                          f"{name} GET {path}: HTTP {status}, {length} B")
+                    done[name] += 1
+                busy[name] += time.perf_counter() - start
+            turn += 1
+    finally:
+        for conn in conns.values():
+            conn.close()
+    return {name: Rate(done[name] * size / busy[name] / MB, done[name] / busy[name],
+                       done[name]) for name in names}
 
 
 def verify(port: int, path: str, expected: bytes | Path) -> None:
@@ -239,11 +266,6 @@ def verify(port: int, path: str, expected: bytes | Path) -> None:
     else:
         ok = body == expected
     check(status == 200 and ok, f"GET {path} on port {port}: wrong body (HTTP {status})")
-
-
-def median_rate(rates: list[Rate]) -> Rate:
-    return Rate(statistics.median(r.mb_s for r in rates),
-                statistics.median(r.req_s for r in rates), sum(r.requests for r in rates))
 
 
 def downloads(work: Path, profile: Profile) -> dict[str, Any]:
@@ -258,21 +280,15 @@ def downloads(work: Path, profile: Profile) -> dict[str, Any]:
         with serve(bare(bare_port, work, small_file, large_file), work) as base:
             verify(base.port, "/small", small)
             verify(base.port, "/large", large_file)
-            cases = {"small": ((base.port, "/small"), (emu.port, small_path),
-                               len(small), profile.small_count),
-                     "large": ((base.port, "/large"), (emu.port, large_path),
-                               LARGE_SIZE, profile.large_count)}
-            rates: dict[str, dict[str, list[Rate]]] = {}
-            for case, (bare_at, emu_at, size, count) in cases.items():
-                runs: dict[str, list[Rate]] = {"bare": [], "emulator": []}
-                for _ in range(profile.rounds):
-                    for name, (port, path) in (("bare", bare_at), ("emulator", emu_at)):
-                        runs[name].append(
-                            download_round(port, path, size, profile.seconds, count))
-                rates[case] = runs
-    return {"small_size": len(small), "large_size": LARGE_SIZE,
-            "rates": {case: {name: median_rate(r) for name, r in runs.items()}
-                      for case, runs in rates.items()}}
+            small_at = {"bare": (base.port, "/small"), "emulator": (emu.port, small_path)}
+            large_at = {"bare": (base.port, "/large"), "emulator": (emu.port, large_path)}
+            rates = {
+                "small": interleaved(small_at, len(small), profile.small_batch,
+                                     profile.seconds, profile.small_count),
+                "large": interleaved(large_at, LARGE_SIZE, 1, profile.seconds,
+                                     profile.large_count),
+            }
+    return {"small_size": len(small), "large_size": LARGE_SIZE, "rates": rates}
 
 
 # -- 2. memory during a 200 MiB upload -------------------------------------------------
@@ -356,10 +372,10 @@ def mib(value: int) -> str:
 def report(command: str, profile: Profile, dl: dict[str, Any], mem: dict[str, Memory],
            wall: float) -> None:
     print(f"`{command}`\n")
-    print(f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"{profile.rounds} alternating round(s) of up to {profile.seconds:.0f} s per "
-          f"server and file (median shown), one keep-alive connection; MB = 10^6 bytes; "
-          f"whole run {wall:.0f} s.\n")
+    print(f"{os.cpu_count()} CPUs, Python {platform.python_version()}; downloads: one "
+          f"keep-alive connection per server, the servers alternating every "
+          f"{profile.small_batch} GETs (small file) or every GET (large file) for "
+          f"{profile.seconds:.0f} s per file; MB = 10^6 bytes; whole run {wall:.0f} s.\n")
     print("### Downloads\n")
     print("| file | server | MB/s | req/s | requests |")
     print("|---|---|---|---|---|")

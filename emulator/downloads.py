@@ -94,8 +94,13 @@ def respond(download: Download, headers: Mapping[str, str], method: str) -> Resp
         base["Content-Range"] = f"bytes {start}-{end}/{download.size}"
     if method == "HEAD" or length == 0:
         return Response(status_code=status, headers=base, media_type=download.content_type)
-    body = download.chunks(start, end)
-    return StreamingResponse(body, status, headers=base, media_type=download.content_type)
+    if download.data is not None:
+        # In memory already: a plain Response. A StreamingResponse over a sync generator
+        # costs two thread-pool round trips per request (measured: a third of the speed).
+        body = download.data[start : end + 1]
+        return Response(body, status, headers=base, media_type=download.content_type)
+    chunks = download.chunks(start, end)
+    return StreamingResponse(chunks, status, headers=base, media_type=download.content_type)
 
 
 def _tags(header: str | None) -> set[str]:
