@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from . import admin, api, files
+from . import admin, admin_faults, api, files
 from .core import Emulator
 from .deps import api_key
 from .errors import (
@@ -22,6 +22,7 @@ from .errors import (
     NotFound,
     invalid_field,
 )
+from .fault_injector import FaultInjector
 from .middleware import BodyLimit, RequestContext
 from .responses import error_response
 from .settings import Settings
@@ -50,14 +51,17 @@ def create_app(emulator: Emulator | None = None, settings: Settings | None = Non
     app.state.emulator = emu
     # The routes go straight onto the app: include_router() wraps each router in another
     # matching layer, which measured as 40% of a poll's time in-process.
-    for router in (api.router, admin.router, files.router):
+    for router in (api.router, admin.router, admin_faults.router, files.router):
         app.router.routes.extend(router.routes)
     app.add_exception_handler(EmulatorError, _emulator_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    # add_middleware wraps outward: RequestContext (trace id, journal) is outermost, then
+    # FaultInjector, then BodyLimit around the routes.
     app.add_middleware(BodyLimit, limit_for=_limit_for(emu.settings))
+    app.add_middleware(FaultInjector, emulator=emu)
     app.add_middleware(RequestContext, emulator=emu)
     return app
 

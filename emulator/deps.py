@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from .core import Emulator
 from .errors import invalid_field
+from .middleware import api_key_of
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -30,16 +31,7 @@ EmulatorDep = Annotated[Emulator, Depends(get_emulator)]
 
 def api_key(request: Request) -> str | None:
     """`Authorization: Bearer <key>`, else PixVerse's own `API-KEY: <key>`."""
-    authorization, native = "", ""
-    for name, value in request.scope["headers"]:  # raw: no Headers object per request
-        if name == b"authorization":
-            authorization = value.decode("latin-1")
-        elif name == b"api-key":
-            native = value.decode("latin-1")
-    scheme, _, key = authorization.partition(" ")
-    if scheme.lower() == "bearer" and key.strip():
-        return key.strip()
-    return native.strip() or None
+    return api_key_of(request.scope)
 
 
 @dataclass(slots=True)

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .errors import CATALOGUE, EmulatorError
+
 # Route names by (method, exact path); the two routes with an id in the path by prefix.
 EXACT: dict[tuple[str, str], str] = {
     ("POST", "/openapi/v2/video/text/generate"): "text",
@@ -53,6 +55,15 @@ def route_name(method: str, path: str) -> str | None:
     return None
 
 
+def error_class(value: str) -> type[EmulatorError] | None:
+    """The catalogue error an `error` fault names: by error.code, by ErrCode or by HTTP
+    status (a status shared by several errors, such as 400, means the first listed)."""
+    for error in CATALOGUE:
+        if value in (error.code, str(error.err_code), str(error.http_status)):
+            return error
+    return None
+
+
 class Upstream(BaseModel):
     """An error as the upstream service would send it, e.g. 500044 or 500069."""
 
@@ -75,7 +86,9 @@ class FaultRule(BaseModel):
     probability: Annotated[float, Field(ge=0, le=1)] | None = None
     seed: int = 0
     # The fault: exactly one of these.
-    error: str | None = Field(default=None, description="an error code name or ErrCode")
+    error: str | None = Field(
+        default=None, description="an error.code, an ErrCode or an HTTP status of the catalogue"
+    )
     upstream: Upstream | None = None
     latency: Annotated[float, Field(gt=0, le=60)] | None = None
     drop: bool = False
@@ -91,8 +104,13 @@ class FaultRule(BaseModel):
                 "a fault rule needs exactly one of error, upstream, latency, drop, truncate"
                 + (f" (got {', '.join(chosen)})" if chosen else "")
             )
-        if self.truncate is not None and self.route not in ("download", "*"):
-            raise ValueError("truncate applies to the download route only")
+        if self.truncate is not None and self.route != "download":
+            raise ValueError("truncate applies to the download route only (route: download)")
+        if self.error is not None and error_class(self.error) is None:
+            raise ValueError(
+                f"error {self.error!r} is not an error.code, ErrCode or HTTP status of the "
+                "error catalogue"
+            )
         return self
 
     def covers(self, route: str, method: str, team: str | None) -> bool:

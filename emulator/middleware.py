@@ -33,6 +33,20 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
+def api_key_of(scope: Scope) -> str | None:
+    """`deps.api_key` on a raw scope (no Request exists yet): Bearer, else `API-KEY`."""
+    authorization, native = "", ""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+        elif name == b"api-key":
+            native = value.decode("latin-1")
+    scheme, _, key = authorization.partition(" ")
+    if scheme.lower() == "bearer" and key.strip():
+        return key.strip()
+    return native.strip() or None
+
+
 class RequestContext:
     def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
         self.app = app
