@@ -62,7 +62,10 @@ class FaultInjector:
         self.emulator = emulator
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        fired = self._match(scope) if scope["type"] == "http" else None
+        # No rules is the usual case: skip the key and rule lookups (a length read needs
+        # no lock; a rule added mid-request applies from the next one).
+        active = scope["type"] == "http" and len(self.emulator.faults) > 0
+        fired = self._match(scope) if active else None
         if fired is None:
             await self.app(scope, receive, send)
             return

@@ -130,6 +130,9 @@ class FaultBook:
         self._random: dict[int, random.Random] = {}
         self._next_id = 1
 
+    def __len__(self) -> int:
+        return len(self._rules)
+
     def add(self, rule: FaultRule) -> FaultRule:
         stored = rule.model_copy(update={"id": self._next_id, "fired": 0})
         self._next_id += 1
