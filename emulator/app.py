@@ -130,7 +130,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 
 
 def _document_bodies(schemas: dict[str, Any]) -> None:
-    for model in api.BODY_MODELS:
+    for model in api.CREATES.values():
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
