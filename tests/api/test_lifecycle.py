@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-from support import auth, error_of, resp, text_body
+from support import FIXTURES, auth, error_of, resp, text_body
 
 from emulator import Emulator
 
@@ -190,3 +190,29 @@ def test_deleted_video_url_is_404(client: TestClient, emulator: Emulator) -> Non
     assert status_of(client, video_id) == 6
     assert error_of(client.get(url))[0] == 404
     assert kinds(emulator)[-1] == ("capture", 3)  # a deleted success stays billed
+
+
+def test_deleting_a_running_task_releases_its_hold(client: TestClient, emulator: Emulator
+                                                   ) -> None:
+    video_id = create(client)
+    assert client.post(f"/_emulator/tasks/{video_id}/status", json={"status": 6}).status_code == 200
+    assert status_of(client, video_id) == 6
+    assert kinds(emulator) == [("grant", 10_000), ("hold", 3), ("release", 3)]
+    assert emulator.team("team-a")["pending"] == 0
+
+
+class TestPublicUrl:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"public_url": "https://emulator.example/base/"}
+
+    def test_every_returned_url_uses_it(self, client: TestClient, emulator: Emulator) -> None:
+        video_id = create(client)
+        emulator.advance(5)
+        url = resp(client.get(f"/openapi/v2/video/result/{video_id}", headers=auth()))["url"]
+        assert url.startswith("https://emulator.example/base/files/")
+        files = {"image": ("a.png", (FIXTURES / "sample.png").read_bytes())}
+        img_url = resp(client.post("/openapi/v2/image/upload", files=files, headers=auth()))[
+            "img_url"]
+        assert img_url.startswith("https://emulator.example/base/files/")
+        assert client.get(url.removeprefix("https://emulator.example/base")).status_code == 200
