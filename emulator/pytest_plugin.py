@@ -1,0 +1,546 @@
+"""pytest plugin: a PixVerse emulator for a client's own test suite.
+
+Registered through the `pytest11` entry point, so pytest imports this module in every
+run of every project that installs the package. That is why it imports only the
+standard library, pytest and `emulator.version` here: FastAPI, uvicorn and the
+Emulator load inside the fixtures, the first time a test asks for one.
+
+Fixtures:
+
+- `pixverse_emulator`: a `PixverseEmulator` handle on a live server (one per session,
+  or per xdist worker, on an ephemeral port), with a fresh team and key per test.
+- `pixverse_emulator_app`: the same handle around an ASGI app, for
+  `httpx.AsyncClient(transport=httpx.ASGITransport(app=handle.app))`: no socket at all.
+- `pixverse_emulator_settings` (session): override it to change the default settings.
+
+The marker `@pytest.mark.pixverse_emulator(**settings)` gives one test its own
+emulator built with those settings; `--pixverse-coverage` prints which routes,
+ErrCodes, task statuses and prompt directives the run exercised.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from uuid import uuid4
+
+import pytest
+
+from emulator.version import __version__
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+    from emulator.core import Emulator
+    from emulator.server import LiveServer
+    from emulator.settings import Settings
+    from emulator.tasks import Task
+
+__all__ = ["APP_BASE_URL", "PixverseEmulator"]
+
+MARKER = "pixverse_emulator"
+COVERAGE_OPTION = "--pixverse-coverage"
+WORKER_OUTPUT_KEY = "pixverse_emulator_coverage"
+# The origin the ASGI fixture's URLs use: a name no resolver knows, so a URL that
+# leaks out of the in-process client fails loudly instead of reaching a real host.
+APP_BASE_URL = "http://pixverse-emulator.test"
+RUNNING = 5
+FINAL_STATUSES = (1, 6, 7, 8)
+
+CoverageReport = dict[str, dict[str, list[Any]]]
+
+
+class _Team(enum.Enum):
+    """Typed sentinel: `requests(team=THIS_TEAM)` filters by the handle's own team."""
+
+    THIS = "this team"
+
+
+THIS_TEAM = _Team.THIS
+
+
+# -- the handle ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Where result URLs point (satisfies `views.Origin`)."""
+
+    base_url: str
+
+
+class PixverseEmulator:
+    """One test's view of the emulator: its own team and key, and the control plane
+    as Python calls scoped to that team.
+
+    Attributes: `base_url` (the server, or `APP_BASE_URL` for the ASGI fixture),
+    `api_key`, `team_id`, `headers` (the `Authorization` header for `api_key`),
+    `emulator` (the `Emulator`; shared by the session unless the test has the marker)
+    and `app` (the ASGI app).
+
+    Every method calls the Emulator directly, so nothing here goes over HTTP and
+    nothing shows up in the request journal or the coverage report.
+    """
+
+    def __init__(
+        self, emulator: Emulator, team_id: str, api_key: str, base_url: str, app: ASGIApp
+    ) -> None:
+        self.emulator = emulator
+        self.team_id = team_id
+        self.api_key = api_key
+        self.base_url = base_url
+        self.app = app
+        self.headers = {"Authorization": f"Bearer {api_key}"}
+
+    def __repr__(self) -> str:
+        return f"PixverseEmulator(base_url={self.base_url!r}, team_id={self.team_id!r})"
+
+    # -- time and tasks --------------------------------------------------------
+
+    def now(self) -> float:
+        """The emulator clock as this team sees it."""
+        return self.emulator.now(self.team_id)
+
+    def advance(self, seconds: float) -> float:
+        """Move this team's clock alone (other tests' teams keep their time) and settle
+        what falls due; returns the team's new time. Needs the manual clock."""
+        return self.emulator.advance(seconds, team=self.team_id)
+
+    def task(self, video_id: int) -> dict[str, Any]:
+        """The control plane's view of a task: status, policy, reads, timeline."""
+        from emulator import views
+
+        return views.task_detail(self.emulator.task(video_id))
+
+    def settle(self, video_id: int, status: int = 1) -> dict[str, Any]:
+        """Force a task to `status` (5 -> 1, 6, 7, 8; 1 -> 6), as the control plane does."""
+        from emulator import views
+
+        return views.task_detail(self.emulator.set_status(video_id, status))
+
+    def task_policy(
+        self, video_id: int, progression: str | None = None, outcome: str | None = None
+    ) -> dict[str, Any]:
+        """Change a running task's progression (counted from its creation) or outcome."""
+        from emulator import views
+
+        return views.task_detail(self.emulator.set_policy(video_id, progression, outcome))
+
+    def wait_for(self, video_id: int, status: int = 1, max_steps: int = 100) -> dict[str, Any]:
+        """Drive a task to `status` without sleeping and return its `Resp` as its owner
+        would read it (with `url` on status 1).
+
+        Each step moves the owner's clock to the task's due time (`seconds:N`) or reads
+        the result once (`polls:N`). Fails at once when the task ends at another status
+        or can only be settled by hand (`manual`)."""
+        for _ in range(max_steps):
+            task = self.emulator.task(video_id)
+            if task.status == status:
+                return self._owner_view(task)
+            self._check_can_reach(task, status)
+            self._step(task)
+        progression = self.emulator.task(video_id).progression
+        raise AssertionError(
+            f"video {video_id} is still at status 5 after {max_steps} steps "
+            f"(progression {progression}); pass a larger max_steps"
+        )
+
+    def _owner_view(self, task: Task) -> dict[str, Any]:
+        from emulator import views
+
+        public_url = self.emulator.settings.public_url
+        return views.result(task, _Origin(public_url or self.base_url))
+
+    def _check_can_reach(self, task: Task, status: int) -> None:
+        if task.status != RUNNING:
+            raise AssertionError(
+                f"video {task.video_id} ended at status {int(task.status)}, not {status}"
+            )
+        if task.progression == "manual":
+            raise AssertionError(
+                f"video {task.video_id} has progression 'manual': it never moves by itself; "
+                f"settle it: pixverse_emulator.settle({task.video_id}, {status})"
+            )
+        if self.emulator.clock.mode != "manual" and task.due_polls is None:
+            raise RuntimeError(
+                "wait_for moves a manual clock, but this emulator runs on the wall clock "
+                "(clock='wall'); poll with your client, or leave clock at 'manual'"
+            )
+
+    def _step(self, task: Task) -> None:
+        if task.due_polls is not None:
+            self.emulator.result(task.team_id, task.video_id)
+        elif task.due_at is not None:
+            wait = max(0.0, task.due_at - self.emulator.now(task.team_id))
+            self.emulator.advance(wait, team=task.team_id)
+
+    # -- the team ----------------------------------------------------------------
+
+    def team(
+        self,
+        *,
+        credits: int | None = None,
+        pending_cap: int | None = None,
+        keys: list[str] | None = None,
+        progression: str | None = None,
+        outcomes: str | list[str] | None = None,
+    ) -> dict[str, Any]:
+        """This team as the control plane shows it; with arguments, change it first
+        (`credits` sets the available balance, as a grant entry)."""
+        if (credits, pending_cap, keys, progression, outcomes) == (None,) * 5:
+            return self.emulator.team(self.team_id)
+        return self.emulator.put_team(
+            self.team_id,
+            credits=credits,
+            pending_cap=pending_cap,
+            keys=keys,
+            progression=progression,
+            outcomes=outcomes,
+        )
+
+    def policy(
+        self, progression: str | None = None, outcomes: str | list[str] | None = None
+    ) -> dict[str, Any]:
+        """This team's progression and outcome sequence, e.g. `policy("polls:2",
+        ["failed", "success"])` to fail the first task and let a retry succeed."""
+        return self.team(progression=progression, outcomes=outcomes)
+
+    def ledger(self) -> list[dict[str, Any]]:
+        """This team's credit ledger, oldest first (grant, hold, capture, release)."""
+        from emulator import views
+
+        return [views.ledger_entry(e) for e in self.emulator.ledger_entries(self.team_id)]
+
+    def requests(
+        self,
+        route: str | None = None,
+        status: int | None = None,
+        err_code: int | None = None,
+        trace_id: str | None = None,
+        team: str | None | Literal[_Team.THIS] = THIS_TEAM,
+    ) -> list[dict[str, Any]]:
+        """The request journal, oldest first: this team's entries unless `team` names
+        another (or is None: everyone's). `route` is a route name or a path prefix."""
+        return self.emulator.requests(
+            route=route,
+            status=status,
+            err_code=err_code,
+            trace_id=trace_id,
+            team=self.team_id if team is THIS_TEAM else team,
+        )
+
+    # -- faults --------------------------------------------------------------------
+
+    def fault(self, **rule: Any) -> dict[str, Any]:
+        """Add a fault rule for this team's requests (the fields of `FaultRule`, e.g.
+        `fault(route="result", error="not_found", count=1)`); returns the stored rule.
+        Checked as `POST /_emulator/faults` checks it, so a typo fails here instead of
+        giving a rule that never fires."""
+        from emulator.admin_faults import check_rule
+        from emulator.faults import FaultRule
+
+        checked = FaultRule(team=self.team_id, **rule)
+        check_rule(checked)
+        return self.emulator.add_fault(checked).model_dump()
+
+    def faults(self) -> list[dict[str, Any]]:
+        """This team's active fault rules, with how often each has fired."""
+        return [rule.model_dump() for rule in self.emulator.list_faults(self.team_id)]
+
+    def clear_faults(self) -> None:
+        self.emulator.clear_faults(self.team_id)
+
+    # -- the run ---------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Drop this team's tasks, uploads, journal, faults and clock offset; the team
+        and its key stay usable (also under `auth="strict"`)."""
+        self.emulator.reset(self.team_id)
+        self.emulator.put_team(self.team_id, keys=[self.api_key])
+
+    def coverage(self) -> CoverageReport:
+        """What this emulator has seen exercised so far, as `GET /_emulator/coverage`."""
+        return self.emulator.coverage_report()
+
+
+# -- emulators and their lifetime ------------------------------------------------------
+
+
+class _CoverageTally:
+    """The coverage of every emulator the run closed, merged (and, under xdist, of every
+    worker). Lives in `config.stash`, only when `--pixverse-coverage` is given."""
+
+    def __init__(self) -> None:
+        self.report: CoverageReport | None = None
+
+    def add(self, report: CoverageReport) -> None:
+        self.report = report if self.report is None else merge_coverage(self.report, report)
+
+
+TALLY_KEY = pytest.StashKey[_CoverageTally]()
+
+
+def merge_coverage(first: CoverageReport, second: CoverageReport) -> CoverageReport:
+    """Exercised anywhere counts as exercised; missing means missing everywhere."""
+    merged: CoverageReport = {}
+    for kind in [*first, *(k for k in second if k not in first)]:
+        a = first.get(kind, {"exercised": [], "missing": []})
+        b = second.get(kind, {"exercised": [], "missing": []})
+        exercised = sorted({*a["exercised"], *b["exercised"]}, key=str)
+        candidates = [*a["missing"], *(v for v in b["missing"] if v not in a["missing"])]
+        merged[kind] = {
+            "exercised": exercised,
+            "missing": [v for v in candidates if v not in exercised],
+        }
+    return merged
+
+
+class _Instance:
+    """One Emulator, with its ASGI app and its live server each made on first use."""
+
+    def __init__(self, settings: Settings, tally: _CoverageTally | None) -> None:
+        from emulator.core import Emulator
+
+        self.emulator = Emulator(settings)
+        self._tally = tally
+        self._app: ASGIApp | None = None
+        self._server: LiveServer | None = None
+
+    def app(self) -> ASGIApp:
+        """An app for in-process clients, separate from the one the server runs."""
+        if self._app is None:
+            from emulator.app import create_app
+
+            self._app = create_app(self.emulator)
+        return self._app
+
+    def server(self) -> LiveServer:
+        """The live server: its socket is bound before it starts, so it is ready now."""
+        if self._server is None:
+            from emulator.app import create_app
+            from emulator.server import LiveServer
+
+            self._server = LiveServer(create_app(self.emulator)).start()
+        return self._server
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+        if self._tally is not None:
+            self._tally.add(self.emulator.coverage_report())
+        self.emulator.close()
+
+
+def _build_settings(data_dir: Path, *layers: dict[str, Any]) -> Settings:
+    """Manual clock and a data folder under pytest's temp dir, then each layer on top."""
+    from pydantic import ValidationError
+
+    from emulator.settings import Settings
+
+    values: dict[str, Any] = {"clock": "manual", "data_dir": str(data_dir)}
+    for layer in layers:
+        values.update(layer)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        pytest.fail(f"pixverse-emulator: bad settings {layers}: {exc}", pytrace=False)
+
+
+class _Emulators:
+    """The session's shared emulator (made when a test first needs it) and the
+    dedicated ones that marked tests get."""
+
+    def __init__(
+        self,
+        settings: dict[str, Any],
+        make_dir: Callable[[], Path],
+        tally: _CoverageTally | None,
+    ) -> None:
+        self._settings = settings
+        self._make_dir = make_dir
+        self._tally = tally
+        self._shared: _Instance | None = None
+
+    def shared(self) -> _Instance:
+        if self._shared is None:
+            self._shared = _Instance(_build_settings(self._make_dir(), self._settings), self._tally)
+        return self._shared
+
+    def dedicated(self, overrides: dict[str, Any]) -> _Instance:
+        settings = _build_settings(self._make_dir(), self._settings, overrides)
+        return _Instance(settings, self._tally)
+
+    def close(self) -> None:
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
+
+
+@dataclass(frozen=True)
+class _TestTeam:
+    """Which emulator a test uses, and the team (and key) made for it."""
+
+    instance: _Instance
+    team_id: str
+
+    def handle(self, base_url: str, app: ASGIApp) -> PixverseEmulator:
+        return PixverseEmulator(self.instance.emulator, self.team_id, self.team_id, base_url, app)
+
+
+def _marker_settings(node: pytest.Item) -> dict[str, Any] | None:
+    """The marker's settings, outermost marker first so the closest one wins; None
+    when the test has no marker."""
+    markers = list(node.iter_markers(MARKER))
+    if not markers:
+        return None
+    settings: dict[str, Any] = {}
+    for marker in reversed(markers):
+        if marker.args:
+            pytest.fail(
+                f"@pytest.mark.{MARKER} takes settings as keyword arguments only, "
+                f"got {marker.args!r}",
+                pytrace=False,
+            )
+        settings.update(marker.kwargs)
+    return settings
+
+
+# -- fixtures ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pixverse_emulator_settings() -> dict[str, Any]:
+    """Settings for the session's emulator, on top of `clock="manual"`. Override this
+    fixture (session scope) in a conftest.py to change them for the whole run."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def _pixverse_emulators(
+    pixverse_emulator_settings: dict[str, Any],
+    tmp_path_factory: pytest.TempPathFactory,
+    pytestconfig: pytest.Config,
+) -> Iterator[_Emulators]:
+    emulators = _Emulators(
+        dict(pixverse_emulator_settings),
+        lambda: tmp_path_factory.mktemp("pixverse-emulator"),
+        pytestconfig.stash.get(TALLY_KEY, None),
+    )
+    yield emulators
+    emulators.close()
+
+
+@pytest.fixture
+def _pixverse_emulator_team(
+    request: pytest.FixtureRequest, _pixverse_emulators: _Emulators
+) -> Iterator[_TestTeam]:
+    """A fresh team on the shared emulator (reset afterwards: the server is shared, so
+    only this team's share goes), or on a dedicated one when the test has the marker."""
+    assert isinstance(request.node, pytest.Item)
+    overrides = _marker_settings(request.node)
+    instance = (
+        _pixverse_emulators.shared()
+        if overrides is None
+        else _pixverse_emulators.dedicated(overrides)
+    )
+    team_id = f"test-{uuid4().hex[:12]}"
+    instance.emulator.put_team(team_id, keys=[team_id])  # also valid under auth="strict"
+    yield _TestTeam(instance, team_id)
+    if overrides is None:
+        instance.emulator.reset(team_id)
+    else:
+        instance.close()
+
+
+@pytest.fixture
+def pixverse_emulator(_pixverse_emulator_team: _TestTeam) -> PixverseEmulator:
+    """The emulator on a live server: point any HTTP client (or another process) at
+    `base_url` with `api_key`."""
+    server = _pixverse_emulator_team.instance.server()
+    return _pixverse_emulator_team.handle(server.base_url, server.app)
+
+
+@pytest.fixture
+def pixverse_emulator_app(_pixverse_emulator_team: _TestTeam) -> PixverseEmulator:
+    """The emulator as an ASGI app, for in-process clients: no socket, no thread."""
+    return _pixverse_emulator_team.handle(APP_BASE_URL, _pixverse_emulator_team.instance.app())
+
+
+# -- hooks ---------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("pixverse-emulator")
+    group.addoption(
+        COVERAGE_OPTION,
+        action="store_true",
+        default=False,
+        help="print which routes, ErrCodes, task statuses and prompt directives the "
+        "tests exercised on the PixVerse emulator, and which they did not",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(**settings): run this test against its own PixVerse emulator with "
+        "these settings (e.g. progression='instant', auth='strict')",
+    )
+    if config.getoption(COVERAGE_OPTION, default=False):
+        config.stash[TALLY_KEY] = _CoverageTally()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    coverage = (
+        "coverage report at the end"
+        if TALLY_KEY in config.stash
+        else f"{COVERAGE_OPTION} for a coverage report"
+    )
+    return f"pixverse-emulator {__version__}: clock manual (per-test teams; {coverage})"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker, hand the coverage to the controller. Runs last, after the
+    session fixtures (and so the emulators) are torn down."""
+    config = session.config
+    tally = config.stash.get(TALLY_KEY, None)
+    output: dict[str, Any] | None = getattr(config, "workeroutput", None)
+    if tally is not None and tally.report is not None and output is not None:
+        output[WORKER_OUTPUT_KEY] = tally.report
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist controller: merge what a finished worker's emulators saw."""
+    tally = node.config.stash.get(TALLY_KEY, None)
+    report = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)
+    if tally is not None and report is not None:
+        tally.add(report)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    tally = config.stash.get(TALLY_KEY, None)
+    if tally is None or tally.report is None:
+        return  # no option, or no test started an emulator
+    terminalreporter.write_sep("-", "pixverse-emulator coverage")
+    for line in coverage_lines(tally.report):
+        terminalreporter.write_line(line)
+
+
+def coverage_lines(report: CoverageReport) -> list[str]:
+    """Two lines per kind: what was exercised, and what was not."""
+    width = max((len(kind) for kind in report), default=0)
+    lines = []
+    for kind, seen in report.items():
+        exercised, missing = seen["exercised"], seen["missing"]
+        lines.append(f"{kind:<{width}}  exercised ({len(exercised)}): {_join(exercised)}")
+        lines.append(f"{'':<{width}}  missing ({len(missing)}): {_join(missing)}")
+    return lines
+
+
+def _join(values: list[Any]) -> str:
+    return ", ".join(str(v) for v in values) or "-"
