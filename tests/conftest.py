@@ -39,3 +39,12 @@ def emulator(
 def client(emulator: Emulator) -> Iterator[TestClient]:
     with TestClient(create_app(emulator), raise_server_exceptions=True) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def outside_xdist(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests that start pytest runs of their own: those runs are not workers of this
+    one, even when this one is (pytest-xdist marks its workers in the environment, and
+    plugins such as pytest-benchmark act on it)."""
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)

@@ -20,13 +20,7 @@ from emulator.pytest_plugin import PixverseEmulator
 pytest_plugins = ["pytester"]
 
 
-@pytest.fixture(autouse=True)
-def not_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The runs these tests start are not workers of the run that starts them, even when
-    that run is one (pytest-xdist marks its workers in the environment, and plugins such
-    as pytest-benchmark act on it)."""
-    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("outside_xdist")
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
