@@ -6,12 +6,12 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.responses import JSONResponse
 
 from . import ingest, views
 from .deps import CallerDep, Create, caller, create_call
-from .errors import CATALOGUE
+from .errors import CATALOGUE, invalid_field
 from .responses import ok
 from .schemas import (
     CreateResp,
@@ -69,6 +69,19 @@ async def video_result(video_id: int, request: Request) -> JSONResponse:
     return ok(views.result(task, call), "Success")
 
 
+VIDEO_ID: TypeAdapter[int] = TypeAdapter(int)
+
+
+async def video_result_by_path(request: Request) -> JSONResponse:
+    """`video_result` for the fast path, which has no router to convert `{video_id}`:
+    converted here the way FastAPI converts it (pydantic's lax int)."""
+    try:
+        video_id = VIDEO_ID.validate_python(request.scope["path"].rsplit("/", 1)[1])
+    except ValidationError as exc:
+        raise invalid_field([{**e, "loc": ("video_id",)} for e in exc.errors()]) from exc
+    return await video_result(video_id, request)
+
+
 def create_endpoint(route: str, model: type[BaseModel]) -> Callable[[Request], Awaitable[Any]]:
     """One create route: auth, then the body, then one core call. The endpoint takes the
     Request and resolves both itself: a FastAPI dependency costs a resolution step per
@@ -82,10 +95,16 @@ def create_endpoint(route: str, model: type[BaseModel]) -> Callable[[Request], A
     return endpoint
 
 
+# (method, route name) -> the endpoint, for `fast_path.FastPath` to call directly.
+HOT_ENDPOINTS: dict[tuple[str, str], Callable[[Request], Awaitable[Any]]] = {
+    ("GET", "result"): video_result_by_path,
+    **{("POST", name): create_endpoint(name, model) for name, model in CREATES.items()},
+}
+
 for _route, _model in CREATES.items():
     router.add_api_route(
         f"/video/{_route}/generate",
-        create_endpoint(_route, _model),
+        HOT_ENDPOINTS["POST", _route],
         methods=["POST"],
         responses=CREATED,
         openapi_extra=body_doc(_model),

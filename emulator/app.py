@@ -22,6 +22,7 @@ from .errors import (
     NotFound,
     invalid_field,
 )
+from .fast_path import FastPath
 from .fault_injector import FaultInjector
 from .middleware import BodyLimit, RequestContext
 from .responses import error_response
@@ -59,7 +60,8 @@ def create_app(emulator: Emulator | None = None, settings: Settings | None = Non
     app.add_exception_handler(Exception, _unexpected_error)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # add_middleware wraps outward: RequestContext (trace id, journal) is outermost, then
-    # FaultInjector, then BodyLimit around the routes.
+    # FaultInjector, BodyLimit, and FastPath, which serves the hot routes itself.
+    app.add_middleware(FastPath)
     app.add_middleware(BodyLimit, limit_for=_limit_for(emu.settings))
     app.add_middleware(FaultInjector, emulator=emu)
     app.add_middleware(RequestContext, emulator=emu)

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from support import auth, error_of, resp, text_body, wav_bytes
 
 from emulator import Emulator, create_app
+from emulator.fast_path import FastPath
 from emulator.fault_injector import FaultInjector
 from emulator.middleware import BodyLimit, RequestContext
 from emulator.server import LiveServer
@@ -26,7 +27,7 @@ CREATES = ["text", "img", "transition", "fusion", "extend"]
 
 def test_the_app_wires_the_injector_between_context_and_body_limit(emulator: Emulator) -> None:
     stack = [m.cls for m in create_app(emulator).user_middleware]  # outermost first
-    assert stack == [RequestContext, FaultInjector, BodyLimit]
+    assert stack == [RequestContext, FaultInjector, BodyLimit, FastPath]
 
 
 def add(client: TestClient, **rule: Any) -> dict[str, Any]:
