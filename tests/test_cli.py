@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -66,3 +67,11 @@ def test_flags() -> None:
     args = parse_args(["--host", "0.0.0.0", "--port", "9", "--config", "x.toml"])
     assert (args.host, args.port, args.config) == ("0.0.0.0", 9, "x.toml")
     assert parse_args([]).port is None
+
+
+@pytest.mark.skipif(shutil.which("pixverse-emulator") is None,
+                    reason="the console script exists only once the package is installed")
+def test_console_script_is_installed() -> None:
+    run = subprocess.run(["pixverse-emulator", "--version"], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0 and run.stdout.startswith("pixverse-emulator ")
