@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import wave
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -74,3 +75,22 @@ def error_of(response: Any) -> tuple[int, int, str]:
     assert body["ErrMsg"] == body["error"]["message"]
     assert body["error"]["type"]
     return response.status_code, body["ErrCode"], body["error"]["code"]
+
+
+class CountingFile:
+    """Wraps a file and counts the bytes handed out by read()."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f = f
+        self.bytes_read = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._f.read(size)
+        self.bytes_read += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._f.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._f.tell()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import random
 import struct
 import zlib
@@ -14,6 +13,7 @@ from typing import BinaryIO, cast
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import CountingFile
 
 from emulator.probe import (
     MAX_IMAGE_SIDE,
@@ -104,25 +104,6 @@ def vp8x_chunk(width: int, height: int, flags: int = 0x10) -> bytes:
 
 def probe_bytes(data: bytes) -> ImageInfo:
     return probe_image(io.BytesIO(data))
-
-
-class CountingFile:
-    """Wraps a file and counts the bytes handed out by read()."""
-
-    def __init__(self, f: BinaryIO) -> None:
-        self._f = f
-        self.bytes_read = 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._f.read(size)
-        self.bytes_read += len(data)
-        return data
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        return self._f.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._f.tell()
 
 
 def fixture_bytes(name: str) -> bytes:

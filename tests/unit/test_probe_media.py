@@ -17,6 +17,7 @@ from typing import Any, BinaryIO, cast
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import CountingFile
 
 from emulator.probe import MediaInfo, ProbeError, probe_image, probe_media, sniff_media
 from emulator.probe.adts import MAX_WALKED_FRAMES
@@ -43,25 +44,6 @@ def assert_media(info: MediaInfo, expected: MediaInfo) -> None:
         expected.has_audio,
     )
     assert info.duration == pytest.approx(expected.duration, abs=TOLERANCE)
-
-
-class CountingFile:
-    """Wraps a file and counts the bytes handed out by read()."""
-
-    def __init__(self, f: BinaryIO) -> None:
-        self._f = f
-        self.bytes_read = 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._f.read(size)
-        self.bytes_read += len(data)
-        return data
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        return self._f.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._f.tell()
 
 
 class RepeatingFile:
