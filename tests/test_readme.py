@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,3 +76,13 @@ def test_dockerfile_runs_non_root_with_a_healthcheck() -> None:
     assert re.search(r"^USER (?!root)\w+", dockerfile, flags=re.M)
     assert "HEALTHCHECK" in dockerfile and "/_emulator/health" in dockerfile
     assert '"--host", "0.0.0.0", "--port", "8080"' in dockerfile
+
+
+def test_python_examples_outside_the_testing_section_run() -> None:
+    before_testing = README.partition("## Testing your client")[0]
+    examples = re.findall(r"```python\n(.*?)```", before_testing, flags=re.S)
+    assert examples
+    for example in examples:
+        run = subprocess.run([sys.executable, "-c", example], capture_output=True, text=True,
+                             timeout=60, cwd=ROOT)
+        assert run.returncode == 0, run.stderr[-2000:]
