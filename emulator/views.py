@@ -80,28 +80,23 @@ def _file_detail(stored: StoredFile | None) -> dict[str, Any] | None:
     return {"name": stored.name, "content_type": stored.content_type, "size": stored.size}
 
 
-def image_detail(img: StoredImage) -> dict[str, Any]:
-    """The control plane's view of an upload: owner, and what probing found."""
+def _upload_detail(record: StoredImage | StoredMedia) -> dict[str, Any]:
+    """What the control plane shows of any upload: owner, file and what probing found."""
     return {
-        "img_id": img.img_id,
-        "team": img.team_id,
-        "created_at": img.created_at,
-        "source_url": img.source_url,
-        "file": _file_detail(img.file),
-        "probed": asdict(img.info) if img.info else None,
+        "team": record.team_id,
+        "created_at": record.created_at,
+        "source_url": record.source_url,
+        "file": _file_detail(record.file),
+        "probed": asdict(record.info) if record.info else None,
     }
+
+
+def image_detail(img: StoredImage) -> dict[str, Any]:
+    return {"img_id": img.img_id, **_upload_detail(img)}
 
 
 def media_detail(med: StoredMedia) -> dict[str, Any]:
-    return {
-        "media_id": med.media_id,
-        "team": med.team_id,
-        "media_type": med.media_type,
-        "created_at": med.created_at,
-        "source_url": med.source_url,
-        "file": _file_detail(med.file),
-        "probed": asdict(med.info) if med.info else None,
-    }
+    return {"media_id": med.media_id, "media_type": med.media_type, **_upload_detail(med)}
 
 
 def task_detail(task: Task) -> dict[str, Any]:
