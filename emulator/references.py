@@ -99,9 +99,26 @@ def resolve(
             _image(uploads, team_id, f"image_references[{i}].img_id", ref.img_id)
     if isinstance(request, ExtendCreate):
         width, height, source = _extend_source(uploads, tasks, team_id, request)
+        _check_extend_source(width, height, source)
         return Shape(width, height, source + seconds)
     ratio = getattr(request, "aspect_ratio", None) or DEFAULT_RATIO
     return Shape(*rules.output_size(request.quality, ratio), seconds)
+
+
+def _check_extend_source(width: int, height: int, seconds: float) -> None:
+    low, high = rules.EXTEND_SOURCE_SIDES
+    if not (low <= width <= high and low <= height <= high):
+        raise InvalidParameter(
+            f"extend: the source video is {width}x{height}; extend takes sources of "
+            f"{low} to {high} px per side",
+            reason="extend.source_size",
+        )
+    if seconds >= rules.EXTEND_SOURCE_MAX_SECONDS:
+        raise InvalidParameter(
+            f"extend: the source video lasts {seconds:g} s; extend takes sources under "
+            f"{rules.EXTEND_SOURCE_MAX_SECONDS:g} s",
+            reason="extend.source_length",
+        )
 
 
 def _image(uploads: UploadStore, team_id: str, field: str, img_id: int) -> StoredImage:

@@ -27,6 +27,9 @@ PROMPT_MAX = 5000
 SHORT_PROMPT_MAX = 2048  # transition and extend
 NEGATIVE_PROMPT_MAX = 2048
 REFERENCES_MIN, REFERENCES_MAX = 1, 7
+# What extend takes as a source (PixVerse: under 40 s, at most 1920 px per side).
+EXTEND_SOURCE_MAX_SECONDS = 40.0
+EXTEND_SOURCE_SIDES = (2, 1920)
 REF_NAME_MAX = 30
 
 PROMPT_LIMITS: dict[Route, int] = {

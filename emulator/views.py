@@ -20,7 +20,11 @@ class Origin(Protocol):
 
 
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO 8601 UTC. A manual clock can be moved past year 9999; that reads as its end."""
+    try:
+        return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return "9999-12-31T23:59:59Z"
 
 
 def file_url(base: str, token: str, name: str) -> str:

@@ -176,3 +176,37 @@ def test_extend_from_a_media_url_assumes_a_default_source(client: TestClient,
     done = finished(client, emulator, "/video/extend/generate",
                     body(video_media_id=media_id, duration=2))
     assert (done["outputWidth"], done["outputHeight"]) == (1280, 720)
+
+
+def test_extend_chain_stops_at_the_source_limit(client: TestClient, emulator: Emulator) -> None:
+    """Extending an extend grows the source; past 40 s it is refused, not rendered."""
+    done = finished(client, emulator, "/video/text/generate",
+                    text_body(model="pixverse-v6", duration=15))
+    for expected_seconds in (30, 45):
+        done = finished(client, emulator, "/video/extend/generate",
+                        body(source_video_id=done["id"], duration=15))
+        assert abs(client.get(f"/_emulator/tasks/{done['id']}").json()["video"]["seconds"]
+                   - expected_seconds) < 1e-9
+    r = client.post(f"{V2}/video/extend/generate", json=body(source_video_id=done["id"]),
+                    headers=auth())
+    assert error_of(r)[1] == 400017 and "40 s" in r.json()["ErrMsg"]
+
+
+def test_extend_of_an_oversized_upload_is_400017(client: TestClient,
+                                                 emulator: Emulator) -> None:
+    from emulator.probe import MediaInfo
+
+    info = MediaInfo("video", "mp4", 5.0, 3840, 2160, False)
+    media = emulator.add_media("team-a", "video", None, "https://x.invalid/4k.mp4", info)
+    r = client.post(f"{V2}/video/extend/generate", json=body(video_media_id=media.media_id),
+                    headers=auth())
+    assert error_of(r)[1] == 400017 and "1920" in r.json()["ErrMsg"]
+
+
+def test_a_clock_past_year_9999_still_answers(client: TestClient, emulator: Emulator) -> None:
+    emulator.advance(1e300)
+    created = client.post(f"{V2}/video/text/generate",
+                          json=text_body(prompt="[emulator:instant] x"), headers=auth())
+    done = resp(client.get(f"{V2}/video/result/{resp(created)['video_id']}", headers=auth()))
+    assert done["status"] == 1
+    assert done["create_time"] == done["modify_time"] == "9999-12-31T23:59:59Z"
