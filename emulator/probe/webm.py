@@ -16,6 +16,7 @@ from emulator.probe.ebml import (
 from emulator.probe.errors import ProbeError
 from emulator.probe.info import MediaInfo, check_duration
 from emulator.probe.reader import Reader
+from emulator.probe.webm_tail import last_block_time
 
 __all__ = ["probe_webm"]
 
@@ -53,7 +54,10 @@ def probe_webm(reader: Reader) -> MediaInfo:
     segment = next((e for e in elements if e.id == ElementId.Segment), None)
     if segment is None:
         raise ProbeError("WebM file has no Segment")
-    return _media_info(_read_segment(reader, segment))
+    headers = _read_segment(reader, segment)
+    if headers.duration is None:
+        headers.duration = last_block_time(reader, segment.end)
+    return _media_info(headers)
 
 
 def _check_doc_type(reader: Reader, header: Element) -> None:
@@ -136,7 +140,10 @@ def _media_info(headers: SegmentHeaders) -> MediaInfo:
 
 def _seconds(headers: SegmentHeaders) -> float:
     if headers.duration is None:
-        raise ProbeError("WebM file does not declare its duration (Segment Info has no Duration)")
+        raise ProbeError(
+            "WebM file does not declare its duration and no Cluster with a Timecode was "
+            "found near its end"
+        )
     if headers.timecode_scale == 0:
         raise ProbeError("WebM file is corrupt: TimecodeScale is 0")
     return headers.duration * headers.timecode_scale / 1e9
