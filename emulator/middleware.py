@@ -69,19 +69,25 @@ class RequestContext:
         state["trace_id"], state["trace_given"] = trace, given is not None
         state["route"] = route_name(scope["method"], scope["path"])
         status = 500
+        journaled = scope["path"].startswith(CONTROL_PREFIX)  # the control plane is not
 
         async def send_with_trace(message: Message) -> None:
-            nonlocal status
+            nonlocal status, journaled
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = [*message.get("headers", []), (TRACE_HEADER, trace.encode("latin-1"))]
                 message = {**message, "headers": headers}
+            elif not message.get("more_body", False) and not journaled:
+                # Journal before the last byte goes out: a client that has its answer
+                # must find it in /_emulator/requests.
+                journaled = True
+                self._record(scope, state, status, trace)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_trace)
         finally:
-            if not scope["path"].startswith(CONTROL_PREFIX):
+            if not journaled:  # no complete answer was sent (a dropped connection, a crash)
                 self._record(scope, state, status, trace)
 
     def _record(self, scope: Scope, state: dict[str, Any], status: int, trace: str) -> None:

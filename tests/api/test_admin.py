@@ -134,3 +134,27 @@ def test_control_plane_is_not_in_the_public_openapi(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert all(not p.startswith("/_emulator") for p in paths)
     assert "/openapi/v2/video/result/{video_id}" in paths
+
+
+def test_the_journal_has_the_entry_before_the_answer_ends(emulator: Emulator) -> None:
+    """A client that has read its whole answer must find it in the journal (a live
+    server's thread could otherwise record it after the client looked)."""
+    import asyncio
+
+    from emulator import create_app
+
+    seen_at_last_byte: list[int] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            seen_at_last_byte.append(len(emulator.requests()))
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "GET", "path": "/openapi/v2/video/result/1", "raw_path": b"",
+             "query_string": b"", "headers": [(b"authorization", b"Bearer team-a")],
+             "scheme": "http", "server": ("test", 80), "client": ("c", 1), "root_path": ""}
+    asyncio.run(create_app(emulator)(scope, receive, send))
+    assert seen_at_last_byte == [1]
