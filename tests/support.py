@@ -94,3 +94,38 @@ class CountingFile:
 
     def tell(self) -> int:
         return self._f.tell()
+
+
+def only_probe_errors(data: bytes) -> None:
+    """Both probes on any bytes: a ProbeError is fine, anything else fails the test."""
+    from emulator.probe import ProbeError, probe_image, probe_media
+
+    for probe in (probe_image, probe_media):
+        try:
+            probe(io.BytesIO(data))
+        except ProbeError:
+            pass
+
+
+def mutated(seeds: dict[str, bytes], words: tuple[int, ...]) -> Any:
+    """A Hypothesis strategy: one of `seeds` with a few bytes or 32-bit `words` overwritten,
+    mostly in its first or last 600 bytes where the headers are, and maybe cut short."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def strategy(draw: st.DrawFn) -> bytes:
+        data = bytearray(seeds[draw(st.sampled_from(sorted(seeds)))])
+        for _ in range(draw(st.integers(0, 6))):
+            region = draw(st.sampled_from(["head", "tail", "anywhere"]))
+            low = max(len(data) - 600, 0) if region == "tail" else 0
+            high = min(len(data), 600) if region == "head" else len(data)
+            pos = draw(st.integers(low, max(high - 4, low)))
+            if draw(st.booleans()):
+                data[pos : pos + 1] = bytes([draw(st.integers(0, 255))])
+            else:
+                data[pos : pos + 4] = struct.pack(">I", draw(st.sampled_from(words)))
+        if draw(st.booleans()):
+            del data[draw(st.integers(0, len(data))) :]
+        return bytes(data)
+
+    return strategy()

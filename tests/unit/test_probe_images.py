@@ -13,14 +13,13 @@ from typing import BinaryIO, cast
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import CountingFile
+from support import CountingFile, mutated, only_probe_errors
 
 from emulator.probe import (
     MAX_IMAGE_SIDE,
     ImageInfo,
     ProbeError,
     probe_image,
-    probe_media,
     sniff_image,
 )
 
@@ -407,37 +406,6 @@ def test_png_made_of_tiny_chunks_hits_the_read_budget() -> None:
 INTERESTING_WORDS = (0, 1, 7, 8, 0x7F, 0xFF, 0x7FFFFFFF, 0xFFFFFFFF, 10000, 10001)
 
 
-@st.composite
-def mutated_fixture(draw: st.DrawFn) -> bytes:
-    """A fixture with a few bytes or 32-bit words overwritten (mostly near the headers)
-    and maybe cut short."""
-    data = bytearray(fixture_bytes(draw(st.sampled_from(sorted(IMAGE_FIXTURES)))))
-    for _ in range(draw(st.integers(0, 6))):
-        near_head = draw(st.booleans())
-        pos = draw(st.integers(0, min(len(data), 600) - 4 if near_head else len(data) - 4))
-        if draw(st.booleans()):
-            data[pos] = draw(st.integers(0, 255))
-        else:
-            data[pos : pos + 4] = struct.pack(">I", draw(st.sampled_from(INTERESTING_WORDS)))
-    if draw(st.booleans()):
-        del data[draw(st.integers(0, len(data))) :]
-    return bytes(data)
-
-
-def only_probe_errors(data: bytes) -> None:
-    for probe in (probe_image, probe_media):
-        try:
-            probe(io.BytesIO(data))
-        except ProbeError:
-            pass
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=2048))
-def test_random_bytes_raise_only_probe_error(data: bytes) -> None:
-    only_probe_errors(data)
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from([b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF\0\1\0\0WEBP"]),
@@ -448,6 +416,6 @@ def test_magic_then_random_bytes_raise_only_probe_error(magic: bytes, rest: byte
 
 
 @settings(max_examples=300, deadline=None)
-@given(mutated_fixture())
+@given(mutated({name: fixture_bytes(name) for name in IMAGE_FIXTURES}, INTERESTING_WORDS))
 def test_mutated_image_fixtures_raise_only_probe_error(data: bytes) -> None:
     only_probe_errors(data)

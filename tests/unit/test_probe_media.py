@@ -9,7 +9,6 @@ import os
 import random
 import struct
 import wave
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -17,9 +16,9 @@ from typing import Any, BinaryIO, cast
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import CountingFile
+from support import CountingFile, mutated, only_probe_errors
 
-from emulator.probe import MediaInfo, ProbeError, probe_image, probe_media, sniff_media
+from emulator.probe import MediaInfo, ProbeError, probe_media, sniff_media
 from emulator.probe.adts import MAX_WALKED_FRAMES
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -891,34 +890,6 @@ FUZZ_SEEDS = {
 INTERESTING_WORDS = (0, 1, 7, 8, 16, 0x7F, 0x80, 0xFF, 0x7FFFFFFF, 0xFFFFFFFF)
 
 
-@st.composite
-def mutated_seed(draw: st.DrawFn) -> bytes:
-    """A seed file with a few bytes or 32-bit words overwritten, mostly in its first or
-    last 600 bytes where the headers are, and maybe cut short."""
-    data = bytearray(FUZZ_SEEDS[draw(st.sampled_from(sorted(FUZZ_SEEDS)))])
-    for _ in range(draw(st.integers(0, 6))):
-        region = draw(st.sampled_from(["head", "tail", "anywhere"]))
-        low = max(len(data) - 600, 0) if region == "tail" else 0
-        high = min(len(data), 600) if region == "head" else len(data)
-        pos = draw(st.integers(low, max(high - 4, low)))
-        if draw(st.booleans()):
-            data[pos : pos + 1] = bytes([draw(st.integers(0, 255))])
-        else:
-            data[pos : pos + 4] = struct.pack(">I", draw(st.sampled_from(INTERESTING_WORDS)))
-    if draw(st.booleans()):
-        del data[draw(st.integers(0, len(data))) :]
-    return bytes(data)
-
-
-def only_probe_errors(data: bytes) -> None:
-    probes: tuple[Callable[[BinaryIO], object], ...] = (probe_media, probe_image)
-    for probe in probes:
-        try:
-            probe(io.BytesIO(data))
-        except ProbeError:
-            pass
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=2048))
 def test_random_bytes_raise_only_probe_error(data: bytes) -> None:
@@ -944,6 +915,6 @@ def test_magic_then_random_bytes_raise_only_probe_error(magic: bytes, rest: byte
 
 
 @settings(max_examples=500, deadline=None)
-@given(mutated_seed())
+@given(mutated(FUZZ_SEEDS, INTERESTING_WORDS))
 def test_mutated_media_raise_only_probe_error(data: bytes) -> None:
     only_probe_errors(data)
