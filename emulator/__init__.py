@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 from .version import __version__
 
 if TYPE_CHECKING:
-    from .app import create_app
     from .clock import ManualClock, SystemClock
     from .core import Emulator
+    from .domain.tasks import Status
     from .errors import EmulatorError
-    from .server import LiveServer
+    from .http.app import create_app
+    from .http.server import LiveServer
     from .settings import Settings, TeamConfig
-    from .tasks import Status
 
 __all__ = [
     "Emulator",
@@ -34,15 +34,15 @@ __all__ = [
 ]
 
 _WHERE = {
-    "create_app": ".app",
+    "create_app": ".http.app",
     "ManualClock": ".clock",
     "SystemClock": ".clock",
     "Emulator": ".core",
     "EmulatorError": ".errors",
-    "LiveServer": ".server",
+    "LiveServer": ".http.server",
     "Settings": ".settings",
     "TeamConfig": ".settings",
-    "Status": ".tasks",
+    "Status": ".domain.tasks",
 }
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import uvicorn
 from pydantic import ValidationError
 
-from .app import create_app
+from .http.app import create_app
 from .settings import Settings
 from .version import __version__
 

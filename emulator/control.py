@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .domain.faults import FaultRule, route_name
+from .domain.journal import matches
+from .domain.ledger import Entry
+from .domain.policies import OutcomeSequence, checked, parse_outcomes, parse_progression
 from .errors import NotFound
-from .faults import FaultRule, route_name
-from .journal import matches
-from .ledger import Entry
-from .policies import OutcomeSequence, checked, parse_outcomes, parse_progression
 from .state import State
 
 

@@ -11,23 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from . import references, rules
 from .control import Control
-from .directives import parse_directives
-from .downloads import Download
-from .errors import Conflict, NotFound, TooManyPending
-from .policies import (
+from .domain import references, rules
+from .domain.directives import parse_directives
+from .domain.policies import (
     checked,
     parse_outcomes,
     parse_progression,
     schedule,
 )
-from .probe import MediaInfo
-from .schemas import CreateRequest
+from .domain.schemas import CreateRequest
+from .domain.tasks import Status, Task, VideoSpec
+from .domain.uploads import MediaKind, StoredFile, StoredImage, StoredMedia
+from .errors import Conflict, NotFound, TooManyPending
+from .http.downloads import Download
+from .media.probe import MediaInfo
+from .media.video import render_video
 from .state import render_args, with_size
-from .tasks import Status, Task, VideoSpec
-from .uploads import MediaKind, StoredFile, StoredImage, StoredMedia
-from .video import render_video
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ class Emulator(Control):
 
     def store_file(self, source: BinaryIO, kind: str, fmt: str) -> StoredFile:
         """Copy an upload into the store (outside the lock: it is slow and touches no state)."""
-        from .uploads import file_name, save
+        from .domain.uploads import file_name, save
 
         return save(source, self._root, self._new_token(), file_name(kind, fmt), fmt)
 

@@ -34,7 +34,7 @@ from emulator.version import __version__
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
-    from emulator.server import LiveServer
+    from emulator.http.server import LiveServer
     from emulator.settings import Settings
 
 __all__ = ["APP_BASE_URL", "PixverseEmulator"]
@@ -93,7 +93,7 @@ class _Instance:
     def app(self) -> ASGIApp:
         """An app for in-process clients, separate from the one the server runs."""
         if self._app is None:
-            from emulator.app import create_app
+            from emulator.http.app import create_app
 
             self._app = create_app(self.emulator)
         return self._app
@@ -101,8 +101,8 @@ class _Instance:
     def server(self) -> LiveServer:
         """The live server: its socket is bound before it starts, so it is ready now."""
         if self._server is None:
-            from emulator.app import create_app
-            from emulator.server import LiveServer
+            from emulator.http.app import create_app
+            from emulator.http.server import LiveServer
 
             self._server = LiveServer(create_app(self.emulator)).start()
         return self._server

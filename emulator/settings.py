@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
 
-from .policies import parse_outcomes, parse_progression
+from .domain.policies import parse_outcomes, parse_progression
 
 MIB = 1024 * 1024
 

@@ -18,22 +18,22 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .accounts import Accounts, Team
 from .clock import Clock, ManualClock, make_clock
-from .coverage import Coverage
-from .errors import Conflict, Unauthorized
-from .faults import FaultBook
-from .journal import Journal
-from .ledger import Ledger
-from .policies import (
+from .domain.accounts import Accounts, Team
+from .domain.coverage import Coverage
+from .domain.faults import FaultBook
+from .domain.journal import Journal
+from .domain.ledger import Ledger
+from .domain.policies import (
     OutcomeSequence,
     parse_outcomes,
     parse_progression,
 )
+from .domain.tasks import Status, Task, TaskBook, VideoSpec
+from .domain.uploads import UploadStore
+from .errors import Conflict, Unauthorized
+from .media.video import render_video
 from .settings import Settings
-from .tasks import Status, Task, TaskBook, VideoSpec
-from .uploads import UploadStore
-from .video import render_video
 
 ID_LOW, ID_HIGH = 10**14, 2**53  # 15-digit ids like the real ones, safe in JavaScript
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from emulator import Emulator, Settings, create_app
-from emulator.server import LiveServer
+from emulator.http.server import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

@@ -9,7 +9,7 @@ import httpx
 from support import auth, text_body
 
 from emulator import Emulator, create_app
-from emulator.schemas import TextCreate
+from emulator.domain.schemas import TextCreate
 
 
 def test_concurrent_http_creates_respect_balance_and_cap(emulator: Emulator) -> None:

@@ -7,8 +7,8 @@ from starlette.testclient import TestClient
 from support import FIXTURES, auth, error_of, resp, text_body
 
 from emulator import Emulator
-from emulator.downloads import byte_range
 from emulator.errors import RangeNotSatisfiable
+from emulator.http.downloads import byte_range
 
 SAMPLE = (FIXTURES / "sample.png").read_bytes()
 

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from support import auth, text_body
 
 from emulator import Emulator, create_app
-from emulator.fast_path import FastPath
+from emulator.http.fast_path import FastPath
 
 TEXT = "/openapi/v2/video/text/generate"
 CASES: list[tuple[str, str, dict[str, Any]]] = [

@@ -14,10 +14,10 @@ from starlette.testclient import TestClient
 from support import auth, error_of, resp, text_body, wav_bytes
 
 from emulator import Emulator, create_app
-from emulator.fast_path import FastPath
-from emulator.fault_injector import FaultInjector
-from emulator.middleware import BodyLimit, RequestContext
-from emulator.server import LiveServer
+from emulator.http.fast_path import FastPath
+from emulator.http.fault_injector import FaultInjector
+from emulator.http.middleware import BodyLimit, RequestContext
+from emulator.http.server import LiveServer
 
 FAULTS = "/_emulator/faults"
 TEXT = "/openapi/v2/video/text/generate"

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 from support import auth, error_of, resp, text_body
 
 from emulator import Emulator
-from emulator.faults import FaultRule
+from emulator.domain.faults import FaultRule
 
 TEXT = "/openapi/v2/video/text/generate"
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from emulator import Emulator, ManualClock, Settings, Status
+from emulator.domain.schemas import TextCreate
 from emulator.errors import EmulatorError
-from emulator.schemas import TextCreate
 
 TEAMS = ("a", "b")
 DIRECTIVES = ("", "[emulator:moderated]", "[emulator:failed]", "[emulator:stuck]",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.accounts import Accounts, Team
+from emulator.domain.accounts import Accounts, Team
 from emulator.errors import Conflict
 
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.directives import Directives, parse_directives
+from emulator.domain.directives import Directives, parse_directives
+from emulator.domain.policies import Progression
+from emulator.domain.tasks import Status
 from emulator.errors import InvalidField
-from emulator.policies import Progression
-from emulator.tasks import Status
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from emulator.domain.faults import CREATE_ROUTES, FaultBook, FaultRule, Upstream, route_name
 from emulator.errors import (
     InsufficientCredits,
     InvalidField,
@@ -17,8 +18,7 @@ from emulator.errors import (
     TooManyPending,
     UnsupportedModel,
 )
-from emulator.fault_injector import api_key_of, error_class, truncating, upstream_message
-from emulator.faults import CREATE_ROUTES, FaultBook, FaultRule, Upstream, route_name
+from emulator.http.fault_injector import api_key_of, error_class, truncating, upstream_message
 
 ROUTE_PATHS = {
     "text": ("POST", "/openapi/v2/video/text/generate"),

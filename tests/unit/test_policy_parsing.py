@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.policies import (
+from emulator.domain.policies import (
     OutcomeSequence,
     Progression,
     parse_outcomes,
     parse_progression,
 )
-from emulator.tasks import Status
+from emulator.domain.tasks import Status
 
 
 @pytest.mark.parametrize(

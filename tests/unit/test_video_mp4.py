@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from emulator.video import aac, render_video, video_frame_count
+from emulator.media.video import aac, render_video, video_frame_count
 
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"dinf"}
 

@@ -1,0 +1,167 @@
+"""Two small pure-ASGI wrappers (no BaseHTTPMiddleware on the hot path).
+
+`RequestContext` gives every request a trace id (echoed as `Ai-trace-id`) and
+writes the journal entry once the answer is sent. `BodyLimit` refuses a body
+over its route's limit before it is read: first by `Content-Length`, then by
+counting the bytes of the `receive` stream for chunked bodies.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..domain.faults import route_name
+from ..errors import EmulatorError, InvalidField, PayloadTooLarge
+from .responses import error_response
+
+if TYPE_CHECKING:
+    from ..core import Emulator
+
+TRACE_HEADER = b"ai-trace-id"
+CONTROL_PREFIX = "/_emulator"
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return bytes(value)
+    return None
+
+
+def api_key_of(scope: Scope) -> str | None:
+    """`deps.api_key` on a raw scope (no Request exists yet): Bearer, else `API-KEY`."""
+    authorization, native = "", ""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+        elif name == b"api-key":
+            native = value.decode("latin-1")
+    scheme, _, key = authorization.partition(" ")
+    if scheme.lower() == "bearer" and key.strip():
+        return key.strip()
+    return native.strip() or None
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
+        self.app = app
+        self.emulator = emulator
+        # Trace ids need to be unique, not secret: uuid4() reads os.urandom on every
+        # request, a syscall that showed in profiles of the poll loop.
+        self._random = random.Random()
+
+    def _new_trace_id(self) -> str:
+        """A version-4 UUID string, formatted by hand (uuid.UUID() is slow per request)."""
+        h = f"{self._random.getrandbits(128):032x}"
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = _header(scope, TRACE_HEADER)
+        trace = given.decode("latin-1") if given else self._new_trace_id()
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["trace_id"], state["trace_given"] = trace, given is not None
+        state["route"] = route_name(scope["method"], scope["path"])
+        status = 500
+        journaled = scope["path"].startswith(CONTROL_PREFIX)  # the control plane is not
+
+        async def send_with_trace(message: Message) -> None:
+            nonlocal status, journaled
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [*message.get("headers", []), (TRACE_HEADER, trace.encode("latin-1"))]
+                message = {**message, "headers": headers}
+            elif not message.get("more_body", False) and not journaled:
+                # Journal before the last byte goes out: a client that has its answer
+                # must find it in /_emulator/requests.
+                journaled = True
+                self._record(scope, state, status, trace)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_trace)
+        finally:
+            if not journaled:  # no complete answer was sent (a dropped connection, a crash)
+                self._record(scope, state, status, trace)
+
+    def _record(self, scope: Scope, state: dict[str, Any], status: int, trace: str) -> None:
+        self.emulator.record_request(
+            method=scope["method"],
+            path=scope["path"],
+            route=state["route"],
+            status=status,
+            err_code=state.get("err_code", 0 if status < 400 else None),
+            team=state.get("team"),
+            trace_id=trace,
+            reason=state.get("reason"),
+        )
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], tuple[int, str]]) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        limit, name = self.limit_for(scope["path"])
+        refusal = _refusal(scope, limit, name)
+        if refusal is not None:
+            await error_response(refusal, scope.setdefault("state", {}))(scope, receive, send)
+            return
+        await self.app(scope, _counting(receive, limit, name), send)
+
+
+def _refusal(scope: Scope, limit: int, name: str) -> EmulatorError | None:
+    """Refuse on the headers alone: a bad or too large `Content-Length`."""
+    try:
+        declared = _content_length(scope)
+    except InvalidField as error:
+        return error
+    return too_large(limit, name) if declared is not None and declared > limit else None
+
+
+def _content_length(scope: Scope) -> int | None:
+    raw = _header(scope, b"content-length")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise InvalidField("Content-Length: not a whole number", reason="content_length")
+    return int(raw)
+
+
+def _counting(receive: Receive, limit: int, name: str) -> Receive:
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise too_large(limit, name)
+        return message
+
+    return counted
+
+
+def too_large(limit: int, name: str) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"Request body is larger than the {format_size(limit)} limit ({name})",
+        reason=name,
+    )
+
+
+def format_size(size: int) -> str:
+    mib = size / (1024 * 1024)
+    if size % (1024 * 1024) == 0:
+        return f"{int(mib)} MiB"
+    return f"{size} bytes"

@@ -1,0 +1,1 @@
+"""Media: probing uploads (`probe/`) and rendering result videos (`video/`)."""

@@ -1,0 +1,24 @@
+"""Probes for uploaded files: what an image or a video/audio file really is, by content.
+
+Every probe reads headers with seek/read from a seekable binary file object, never the
+whole file, and raises ProbeError (a ValueError) with a user-facing message when the file
+is not a supported format, is truncated or corrupt, or is outside the limits.
+"""
+
+from __future__ import annotations
+
+from emulator.media.probe.errors import ProbeError
+from emulator.media.probe.images import probe_image, sniff_image
+from emulator.media.probe.info import MAX_IMAGE_SIDE, ImageInfo, MediaInfo
+from emulator.media.probe.media import probe_media, sniff_media
+
+__all__ = [
+    "MAX_IMAGE_SIDE",
+    "ImageInfo",
+    "MediaInfo",
+    "ProbeError",
+    "probe_image",
+    "probe_media",
+    "sniff_image",
+    "sniff_media",
+]
