@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -58,19 +57,18 @@ async def timed(flows: int, run: object) -> float:
 
 
 async def main(flows: int, rounds: int) -> None:
-    with tempfile.TemporaryDirectory() as data:
-        emulator = Emulator(Settings(clock="manual", data_dir=data), clock=ManualClock(0))
-        emu_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(emulator)),
-                                       base_url="http://pixverse-emulator.test")
-        bare_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=bare_app.app),
-                                        base_url="http://bare.test")
-        emu_ms, bare_ms = [], []
-        for _ in range(rounds):
-            emu_ms.append(await timed(flows, lambda: emulator_flow(emu_client, emulator)))
-            bare_ms.append(await timed(flows, lambda: bare_flow(bare_client)))
-        await emu_client.aclose()
-        await bare_client.aclose()
-        emulator.close()
+    emulator = Emulator(Settings(clock="manual"), clock=ManualClock(0))
+    emu_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(emulator)),
+                                   base_url="http://pixverse-emulator.test")
+    bare_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=bare_app.app),
+                                    base_url="http://bare.test")
+    emu_ms, bare_ms = [], []
+    for _ in range(rounds):
+        emu_ms.append(await timed(flows, lambda: emulator_flow(emu_client, emulator)))
+        bare_ms.append(await timed(flows, lambda: bare_flow(bare_client)))
+    await emu_client.aclose()
+    await bare_client.aclose()
+    emulator.close()
     emu, bare = statistics.median(emu_ms), statistics.median(bare_ms)
     print(f"flows={flows} rounds={rounds} (median of per-round medians)\n")
     print("| in-process flow | ms per flow |")

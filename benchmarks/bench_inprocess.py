@@ -12,7 +12,6 @@ import asyncio
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -60,22 +59,21 @@ async def per_request_us(app: Any, method: str, path: str, body: bytes, count: i
 
 
 async def main(count: int, rounds: int) -> None:
-    with tempfile.TemporaryDirectory() as data:
-        settings = Settings(data_dir=data, default_pending_cap=10**9, default_credits=10**12)
-        emulator = Emulator(settings)
-        app = create_app(emulator)
-        created = await call(app, "POST", "/openapi/v2/video/text/generate", BODY)
-        video_id = json.loads(created[1]["body"])["Resp"]["video_id"]
-        poll_path = f"/openapi/v2/video/result/{video_id}"
-        results: dict[str, list[float]] = {}
-        for _ in range(rounds):
-            for name, target in (("bare", bare_app.app), ("emulator", app)):
-                poll = await per_request_us(target, "GET", poll_path, b"", count)
-                create = await per_request_us(target, "POST", "/openapi/v2/video/text/generate",
-                                              BODY, count // 3)
-                results.setdefault(f"{name} poll", []).append(poll)
-                results.setdefault(f"{name} create", []).append(create)
-        emulator.close()
+    settings = Settings(default_pending_cap=10**9, default_credits=10**12)
+    emulator = Emulator(settings)
+    app = create_app(emulator)
+    created = await call(app, "POST", "/openapi/v2/video/text/generate", BODY)
+    video_id = json.loads(created[1]["body"])["Resp"]["video_id"]
+    poll_path = f"/openapi/v2/video/result/{video_id}"
+    results: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for name, target in (("bare", bare_app.app), ("emulator", app)):
+            poll = await per_request_us(target, "GET", poll_path, b"", count)
+            create = await per_request_us(target, "POST", "/openapi/v2/video/text/generate",
+                                          BODY, count // 3)
+            results.setdefault(f"{name} poll", []).append(poll)
+            results.setdefault(f"{name} create", []).append(create)
+    emulator.close()
     print(f"requests={count} polls and {count // 3} creates per round, rounds={rounds}\n")
     print("| request | us (median of rounds) |")
     print("|---|---|")

@@ -50,6 +50,11 @@ class ManualClock:
             self._now += seconds
             return self._now
 
+    def set(self, now: float) -> None:
+        """Put the clock at `now`, backwards too: a restored snapshot's time."""
+        with self._lock:
+            self._now = float(now)
+
 
 def make_clock(mode: ClockMode) -> SystemClock | ManualClock:
     return ManualClock() if mode == "manual" else SystemClock()

@@ -15,7 +15,7 @@ from .state import State
 
 class Control(State):
     def team(self, team_id: str) -> dict[str, Any]:
-        with self._lock:
+        with self._unit:
             self._settle(team_id)
             team = self.accounts.get(team_id)
             if team is None:
@@ -47,9 +47,10 @@ class Control(State):
         """Create or change a team. Policies are checked before anything changes."""
         new_progression = checked(parse_progression, progression, "progression")
         new_outcomes = checked(parse_outcomes, outcomes, "outcomes")
-        with self._lock:
+        with self._unit:
             now = self._settle(team_id)
             team = self._team(team_id)
+            self._changes.team(team_id)
             if keys is not None:
                 self.accounts.set_keys(team_id, keys)
             if pending_cap is not None:
@@ -63,7 +64,7 @@ class Control(State):
             return self.team(team_id)
 
     def ledger_entries(self, team_id: str) -> list[Entry]:
-        with self._lock:
+        with self._unit:
             self._settle(team_id)
             if team_id not in self.ledger:
                 raise NotFound(f"no team {team_id!r}")
@@ -72,26 +73,38 @@ class Control(State):
     # -- faults ------------------------------------------------------------------
 
     def add_fault(self, rule: FaultRule) -> FaultRule:
-        with self._lock:
+        with self._unit:
+            self._faults_changed()
             return self.faults.add(rule)
+
+    def _faults_changed(self) -> None:
+        self._changes.fault_rules()
+        self._changes.meta_value("fault_next_id")
 
     def list_faults(self, team: str | None = None) -> list[FaultRule]:
         with self._lock:
             return [rule.model_copy() for rule in self.faults.rules(team)]
 
     def remove_fault(self, fault_id: int) -> None:
-        with self._lock:
+        with self._unit:
             if not self.faults.remove(fault_id):
                 raise NotFound(f"no fault rule {fault_id}")
+            self._faults_changed()
 
     def clear_faults(self, team: str | None = None) -> None:
-        with self._lock:
+        with self._unit:
             self.faults.clear(team)
+            self._faults_changed()
 
     def match_fault(self, route: str, method: str, team: str | None) -> FaultRule | None:
-        """The fault to apply to this request, if a rule fires (read-only on teams)."""
-        with self._lock:
-            return self.faults.match(route, method, team)
+        """The fault to apply to this request, if a rule fires (read-only on teams).
+        A rule that fires or draws is state: it is written down before the answer."""
+        with self._unit:
+            before = self.faults.version
+            rule = self.faults.match(route, method, team)
+            if self.faults.version != before:
+                self._faults_changed()
+            return rule
 
     def team_for_key(self, key: str | None) -> str | None:
         """Which team a key belongs to, without opening a team for it."""
@@ -104,7 +117,7 @@ class Control(State):
             stored = self.uploads.owner_of_token(token)
             if stored is not None:
                 return stored
-            task = self.tasks.get(self._video_tokens.get(token, -1))
+            task = self.tasks.get(self.world.video_tokens.get(token, -1))
             return task.team_id if task else None
 
     # -- journal ---------------------------------------------------------------

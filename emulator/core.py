@@ -1,17 +1,15 @@
 """The Emulator: one object that owns all state, with one method per use case.
 
 The HTTP API, the control plane and the pytest plugin all call these methods; the
-state and its shared rules live in `state.State`, the control plane's use cases in
-`control.Control`, and here are the public API's: creating and reading video tasks,
-uploads and downloads.
+state, its lifecycle and its shared rules live in `state.State`, the control plane's
+use cases in `control.Control`, snapshots in `snapshots.Snapshots`, and here are the
+public API's: creating and reading video tasks, uploads and downloads.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, BinaryIO
 
-from .control import Control
 from .domain import references, rules
 from .domain.directives import parse_directives
 from .domain.policies import (
@@ -22,12 +20,13 @@ from .domain.policies import (
 )
 from .domain.schemas import CreateRequest
 from .domain.tasks import Status, Task, VideoSpec
-from .domain.uploads import MediaKind, StoredFile, StoredImage, StoredMedia
+from .domain.uploads import MediaKind, StoredImage, StoredMedia, Upload, stored_file, upload_id
 from .errors import Conflict, NotFound, TooManyPending
-from .http.downloads import Download
-from .media.probe import MediaInfo
+from .media.probe import ImageInfo, MediaInfo
 from .media.video import render_video
+from .snapshots import Snapshots
 from .state import render_args, with_size
+from .store.files import Download, Incoming
 
 
 @dataclass(frozen=True)
@@ -36,33 +35,36 @@ class Submission:
     replayed: bool  # True: a resend with a known Ai-trace-id, nothing charged
 
 
-class Emulator(Control):
+class Emulator(Snapshots):
     # -- video tasks -----------------------------------------------------------
 
     def submit(
         self, team_id: str, route: str, request: CreateRequest, trace_id: str | None = None
     ) -> Submission:
         """Create a task: rules, referenced resources, pending cap, balance, in that order."""
-        with self._lock:
+        with self._unit:
             now = self._settle(team_id)
             team = self._team(team_id)
-            if trace_id is not None and (team_id, trace_id) in self._trace_ids:
-                original = self.tasks.get(self._trace_ids[team_id, trace_id])
+            world = self.world
+            if trace_id is not None and (team_id, trace_id) in world.trace_ids:
+                original = world.tasks.get(world.trace_ids[team_id, trace_id])
                 if original is not None:
                     return Submission(original, replayed=True)
             references.check_request(route, request)
             directives = parse_directives(request.prompt)
-            shape = references.resolve(self.uploads, self.tasks, team_id, request)
-            if self.tasks.pending(team_id) >= team.pending_cap:
+            shape = references.resolve(world.uploads, world.tasks, team_id, request)
+            if world.tasks.pending(team_id) >= team.pending_cap:
                 raise TooManyPending(
-                    f"Too many pending tasks: the team has {self.tasks.pending(team_id)} "
+                    f"Too many pending tasks: the team has {world.tasks.pending(team_id)} "
                     f"running and its pending cap is {team.pending_cap}",
                     reason="pending_cap",
                 )
             audio = request.generate_audio_switch
             price = rules.price(request.model, request.quality, request.duration, audio)
+            world.ledger.check_hold(team_id, price)  # before drawing an id: refusals write nothing
             video_id = self._new_id()
-            self.ledger.hold(team_id, video_id, price, now)
+            world.ledger.hold(team_id, video_id, price, now)
+            self._changes.team(team_id)
             seed = request.seed or self._rng.randint(1, rules.SEED_MAX)
             progression = directives.progression or team.progression or self._progression
             task = Task(
@@ -80,9 +82,11 @@ class Emulator(Control):
                 outcome=directives.outcome or team.outcomes.next(),
             )
             schedule(task, progression)
-            self.tasks.add(task)
+            world.tasks.add(task)
+            self._changes.task(task)
             if trace_id is not None:
-                self._trace_ids[team_id, trace_id] = video_id
+                world.trace_ids[team_id, trace_id] = video_id
+                self._changes.trace(team_id, trace_id, video_id)
             for name in directives.used:
                 self.coverage.note("directives", name)
             self.coverage.note("statuses", int(Status.RUNNING))
@@ -90,23 +94,26 @@ class Emulator(Control):
             return Submission(task, replayed=False)
 
     def result(self, team_id: str, video_id: int) -> Task:
-        """A result read by its owner; a `polls:N` task completes on its Nth read."""
-        with self._lock:
+        """A result read by its owner; a `polls:N` task completes on its Nth read (its
+        read count is state; other reads are counted in memory only, so a poll that
+        changes nothing writes nothing)."""
+        with self._unit:
             now = self._settle(team_id)
-            task = self.tasks.get(video_id)
+            task = self.world.tasks.get(video_id)
             if task is None:
                 raise NotFound(f"video_id {video_id} not found", reason="unknown_video")
             references.check_owner(task.team_id, team_id, f"video {video_id}")
             task.reads += 1
             if task.status is Status.RUNNING and task.due_polls is not None:
+                self._changes.task(task)
                 if task.reads >= task.due_polls:
                     self._move(task, task.outcome, now)
             return with_size(task)
 
     def task(self, video_id: int) -> Task:
         """Any team's task, for the control plane."""
-        with self._lock:
-            task = self.tasks.get(video_id)
+        with self._unit:
+            task = self.world.tasks.get(video_id)
             if task is not None:
                 self._settle(task.team_id)
             if task is None:
@@ -115,7 +122,7 @@ class Emulator(Control):
 
     def set_status(self, video_id: int, status: int) -> Task:
         """Force a transition (5 -> 1/6/7/8, 1 -> 6) through the same edge as a due one."""
-        with self._lock:
+        with self._unit:
             task = self.task(video_id)
             now = self.now(task.team_id)
             target = Status(status) if status in Status._value2member_map_ else None
@@ -133,15 +140,16 @@ class Emulator(Control):
         """Change a running task's progression (counted from its creation) or outcome."""
         new_progression = checked(parse_progression, progression, "progression")
         new_outcome = checked(parse_outcomes, outcome, "outcome")
-        with self._lock:
+        with self._unit:
             task = self.task(video_id)
             if task.status is not Status.RUNNING:
                 raise Conflict(f"video {video_id} is no longer running (status {task.status})")
+            self._changes.task(task)
             if new_outcome is not None:
                 task.outcome = new_outcome[0]
             if new_progression is not None:
                 schedule(task, new_progression)
-                self.tasks.schedule(task)
+                self.world.tasks.schedule(task)
             self._settle(task.team_id)
             if task.due_polls is not None and task.reads >= task.due_polls:
                 self._move(task, task.outcome, self.now(task.team_id))  # its Nth read is past
@@ -149,42 +157,57 @@ class Emulator(Control):
 
     # -- uploads -------------------------------------------------------------
 
-    def store_file(self, source: BinaryIO, kind: str, fmt: str) -> StoredFile:
-        """Copy an upload into the store (outside the lock: it is slow and touches no state)."""
-        from .domain.uploads import file_name, save
+    def receive_file(self) -> Incoming:
+        """A new file in the store for an upload's bytes, written as they arrive (once:
+        accepting it later only renames it)."""
+        return self.files.receive(self._new_token())
 
-        return save(source, self._root, self._new_token(), file_name(kind, fmt), fmt)
+    def discard_file(self, incoming: Incoming) -> None:
+        incoming.file.close()
+        self.files.discard(incoming.token)
 
     def add_image(
-        self, team_id: str, file: StoredFile | None, url: str | None, info: Any
+        self, team_id: str, incoming: Incoming | None, url: str | None, info: ImageInfo | None
     ) -> StoredImage:
-        with self._lock:
+        stored = None
+        if incoming is not None and info is not None:
+            stored = stored_file(incoming.token, "image", info.format, incoming.size)
+            self.files.keep(incoming, stored.name)
+        with self._unit:
             now = self._settle(team_id)
             self._team(team_id)
-            image = StoredImage(self._new_id(), team_id, now, file, url, info)
-            self.uploads.add_image(image)
+            image = StoredImage(self._new_id(), team_id, now, stored, url, info)
+            self._add_upload(image)
             return image
 
     def add_media(
         self,
         team_id: str,
         media_type: str,
-        file: StoredFile | None,
+        incoming: Incoming | None,
         url: str | None,
         info: MediaInfo | None,
     ) -> StoredMedia:
-        with self._lock:
+        stored = None
+        if incoming is not None and info is not None:
+            stored = stored_file(incoming.token, "media", info.container, incoming.size)
+            self.files.keep(incoming, stored.name)
+        with self._unit:
             now = self._settle(team_id)
             self._team(team_id)
             kind: MediaKind = "video" if media_type == "video" else "audio"
-            media = StoredMedia(self._new_id(), team_id, now, kind, file, url, info)
-            self.uploads.add_media(media)
+            media = StoredMedia(self._new_id(), team_id, now, kind, stored, url, info)
+            self._add_upload(media)
             return media
+
+    def _add_upload(self, upload: Upload) -> None:
+        self.world.uploads.add(upload)
+        self._changes.upload(upload_id(upload), upload)
 
     def image(self, img_id: int) -> StoredImage:
         """Any team's uploaded image, for the control plane."""
         with self._lock:
-            image = self.uploads.images.get(img_id)
+            image = self.world.uploads.images.get(img_id)
             if image is None:
                 raise NotFound(f"img_id {img_id} not found")
             return image
@@ -192,19 +215,20 @@ class Emulator(Control):
     def media(self, media_id: int) -> StoredMedia:
         """Any team's uploaded media, for the control plane."""
         with self._lock:
-            media = self.uploads.media.get(media_id)
+            media = self.world.uploads.media.get(media_id)
             if media is None:
                 raise NotFound(f"media_id {media_id} not found")
             return media
 
     def download(self, token: str) -> Download:
         """The file behind a returned URL; unknown and deleted ones are 404."""
-        with self._lock:
-            stored = self.uploads.files.get(token)
+        with self._unit:
+            stored = self.world.uploads.files.get(token)
             if stored is not None:
                 etag = f'"{token}-{stored.size:x}"'
-                return Download(stored.content_type, stored.size, etag, path=stored.path)
-            task = self.tasks.get(self._video_tokens.get(token, -1))
+                path = self.files.path(token, stored.name)
+                return Download(stored.content_type, stored.size, etag, path=path)
+            task = self.world.tasks.get(self.world.video_tokens.get(token, -1))
             if task is not None:
                 self._settle(task.team_id)
             if task is None or task.status is not Status.SUCCEEDED:

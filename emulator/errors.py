@@ -9,9 +9,10 @@ EmulatorError (http_status, err_code, code, message)
  +- Conflict 409/409001            +- PayloadTooLarge 413/413001
                                    +- RangeNotSatisfiable 416/416001
                                    +- TooManyPending 429/429001
+                                   +- StoreUnavailable 503/503001
 ```
 `Conflict`, `MethodNotAllowed` and `RangeNotSatisfiable` belong to the control plane
-and to HTTP itself;
+and to HTTP itself, `StoreUnavailable` to the emulator's own storage;
 the rest are the gateway's catalogue (README, "Errors").
 """
 
@@ -97,6 +98,13 @@ class RangeNotSatisfiable(EmulatorError):
 class TooManyPending(EmulatorError):
     http_status, err_code, code = 429, 429001, "pixverse_too_many_pending_tasks"
     type = "rate_limit_error"
+
+
+class StoreUnavailable(EmulatorError):
+    """The state could not be written (a full disk, a failing store): nothing of the
+    request took effect."""
+
+    http_status, err_code, code, type = 503, 503001, "store_unavailable", "api_error"
 
 
 class InternalError(EmulatorError):

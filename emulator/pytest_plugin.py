@@ -20,9 +20,8 @@ ErrCodes, task statuses and prompt directives the run exercised.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
@@ -115,13 +114,17 @@ class _Instance:
         self.emulator.close()
 
 
-def _build_settings(data_dir: Path, *layers: dict[str, Any]) -> Settings:
-    """Manual clock and a data folder under pytest's temp dir, then each layer on top."""
+# In memory unless a layer sets `data_dir`; a pinned seed makes a run's ids repeatable.
+PLUGIN_DEFAULTS: dict[str, Any] = {"clock": "manual", "seed": 0}
+
+
+def _build_settings(*layers: dict[str, Any]) -> Settings:
+    """The plugin's defaults, then each layer on top."""
     from pydantic import ValidationError
 
     from emulator.settings import Settings
 
-    values: dict[str, Any] = {"clock": "manual", "data_dir": str(data_dir)}
+    values: dict[str, Any] = dict(PLUGIN_DEFAULTS)
     for layer in layers:
         values.update(layer)
     try:
@@ -134,24 +137,18 @@ class _Emulators:
     """The session's shared emulator (made when a test first needs it) and the
     dedicated ones that marked tests get."""
 
-    def __init__(
-        self,
-        settings: dict[str, Any],
-        make_dir: Callable[[], Path],
-        tally: _CoverageTally | None,
-    ) -> None:
+    def __init__(self, settings: dict[str, Any], tally: _CoverageTally | None) -> None:
         self._settings = settings
-        self._make_dir = make_dir
         self._tally = tally
         self._shared: _Instance | None = None
 
     def shared(self) -> _Instance:
         if self._shared is None:
-            self._shared = _Instance(_build_settings(self._make_dir(), self._settings), self._tally)
+            self._shared = _Instance(_build_settings(self._settings), self._tally)
         return self._shared
 
     def dedicated(self, overrides: dict[str, Any]) -> _Instance:
-        settings = _build_settings(self._make_dir(), self._settings, overrides)
+        settings = _build_settings(self._settings, overrides)
         return _Instance(settings, self._tally)
 
     def close(self) -> None:
@@ -202,13 +199,10 @@ def pixverse_emulator_settings() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def _pixverse_emulators(
     pixverse_emulator_settings: dict[str, Any],
-    tmp_path_factory: pytest.TempPathFactory,
     pytestconfig: pytest.Config,
 ) -> Iterator[_Emulators]:
     emulators = _Emulators(
-        dict(pixverse_emulator_settings),
-        lambda: tmp_path_factory.mktemp("pixverse-emulator"),
-        pytestconfig.stash.get(TALLY_KEY, None),
+        dict(pixverse_emulator_settings), pytestconfig.stash.get(TALLY_KEY, None)
     )
     yield emulators
     emulators.close()
@@ -219,7 +213,9 @@ def _pixverse_emulator_team(
     request: pytest.FixtureRequest, _pixverse_emulators: _Emulators
 ) -> Iterator[_TestTeam]:
     """A fresh team on the shared emulator (reset afterwards: the server is shared, so
-    only this team's share goes), or on a dedicated one when the test has the marker."""
+    only this team's share goes; with a `snapshot` setting the whole emulator goes back
+    to the snapshot, so every test starts from it), or on a dedicated one when the test
+    has the marker."""
     assert isinstance(request.node, pytest.Item)
     overrides = _marker_settings(request.node)
     instance = (
@@ -231,7 +227,8 @@ def _pixverse_emulator_team(
     instance.emulator.put_team(team_id, keys=[team_id])  # also valid under auth="strict"
     yield _TestTeam(instance, team_id)
     if overrides is None:
-        instance.emulator.reset(team_id)
+        started_from_snapshot = instance.emulator.settings.snapshot is not None
+        instance.emulator.reset(None if started_from_snapshot else team_id)
     else:
         instance.close()
 

@@ -65,8 +65,11 @@ class Settings(BaseSettings):
     json_body_limit: int = Field(default=1 * MIB, ge=1)
     journal_size: int = Field(default=1000, ge=0)
     access_log: bool = False
-    seed: int = 0
-    data_dir: str | None = None
+    seed: int | None = None  # None: ids and seeds differ from run to run
+    data_dir: str | None = None  # None: in memory; else the durable folder
+    snapshot: str | None = None  # start from this snapshot file when the state is new
+    snapshot_upload_limit: int = Field(default=1024 * MIB, ge=1)
+    profile: Literal["worldrouter"] = "worldrouter"
     teams: tuple[TeamConfig, ...] = ()
 
     @field_validator("progression")

@@ -1,21 +1,23 @@
-"""The emulator's state and the rules every use case shares.
+"""The emulator's state, its lifecycle and the rules every use case shares.
 
-`State` owns everything: settings, clock, seeded random ids, teams, ledger, tasks,
-uploads, faults, journal and coverage. Every public method takes the lock, settles
-what has fallen due for the team it concerns, then checks and acts; nothing inside
-awaits, so no other request can slip in between a check (pending cap, balance) and
-its effect. `_move` is the one edge function of a task's life.
+`State` owns everything: settings, clock, random source and ids, the `World` (teams,
+ledgers, tasks, uploads, faults), the store that keeps it, the journal and coverage.
+Every use case is one unit of work: `with self._unit:` takes the lock, the use case
+settles what has fallen due for the team it concerns, checks and acts, noting what it
+changed in `self._changes`; when the outermost unit ends, the store commits those
+changes in one transaction, before the answer goes out. Nothing inside awaits, so no
+other request can slip in between a check (pending cap, balance) and its effect.
+`_move` is the one edge function of a task's life.
 """
 
 from __future__ import annotations
 
-import random
 import secrets
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from .clock import Clock, ManualClock, make_clock
@@ -24,18 +26,51 @@ from .domain.coverage import Coverage
 from .domain.faults import FaultBook
 from .domain.journal import Journal
 from .domain.ledger import Ledger
-from .domain.policies import (
-    OutcomeSequence,
-    parse_outcomes,
-    parse_progression,
-)
+from .domain.policies import OutcomeSequence, parse_outcomes, parse_progression
 from .domain.tasks import Status, Task, TaskBook, VideoSpec
-from .domain.uploads import UploadStore
-from .errors import Conflict, Unauthorized
+from .domain.uploads import UploadStore, upload_id
+from .domain.world import World
+from .errors import Conflict, StoreUnavailable, Unauthorized
+from .ids import IdSource, run_random
 from .media.video import render_video
 from .settings import Settings
+from .store.base import NO_CHANGES, Changes, Saved, Store, StoreError
+from .store.files import FileArea
+from .store.folder import BASELINE
+from .store.memory import MemoryStore
+from .store.schema import inspect
+from .store.snapshots import Shelf, copy_files, read_snapshot
+from .store.sqlite import SqliteStore
 
-ID_LOW, ID_HIGH = 10**14, 2**53  # 15-digit ids like the real ones, safe in JavaScript
+
+class _Unit:
+    """`with state._unit:` one unit of work (re-entrant; the outermost one commits)."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def __enter__(self) -> None:
+        self._state._lock.acquire()
+        self._state._depth += 1
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        state = self._state
+        try:
+            state._depth -= 1
+            if state._depth == 0 and state._changes:
+                state._flush()  # also after an error: what was settled before it stays
+        finally:
+            state._lock.release()
+
+
+def open_store(settings: Settings) -> Store:
+    if settings.data_dir is None:
+        return MemoryStore()
+    return SqliteStore(Path(settings.data_dir), settings.profile)
 
 
 class State:
@@ -50,81 +85,211 @@ class State:
         self.clock = clock if clock is not None else make_clock(self.settings.clock)
         self._new_token = token_factory or (lambda: secrets.token_urlsafe(18))
         self._lock = threading.RLock()
-        self._owns_root = self.settings.data_dir is None
-        self._root = Path(self.settings.data_dir or tempfile.mkdtemp(prefix="pixverse-emulator-"))
+        self._depth = 0
+        self._unit = _Unit(self)
+        self._rng = run_random(self.settings.seed)
         self.journal = Journal(self.settings.journal_size)
-        self.uploads = UploadStore(self._root)
-        self.faults = FaultBook()
         self.coverage = Coverage()
         self._progression = parse_progression(
             self.settings.progression or f"seconds:{self.settings.run_seconds}"
         )
-        self._rng = random.Random(self.settings.seed)
-        self._build()
+        self.store: Store = open_store(self.settings)
+        self.files: FileArea = self.store.files
+        self.shelf = Shelf(self.store.root)
+        self._changes: Changes = Changes() if self.store.durable else NO_CHANGES
+        self._closed = False
+        try:
+            self._open()
+        except BaseException:
+            self.store.close()
+            raise
 
-    # -- lifecycle -----------------------------------------------------------
+    # -- the world's parts, for the control plane and tests ----------------------------
 
-    def _build(self) -> None:
-        self._rng.seed(self.settings.seed)
-        self.accounts = Accounts(self.settings.auth)
-        self.ledger = Ledger()
-        self.tasks = TaskBook()
-        self.uploads.clear()
-        self._trace_ids: dict[tuple[str, str], int] = {}
-        self._video_tokens: dict[str, int] = {}
-        self._offsets: dict[str, float] = {}
+    @property
+    def accounts(self) -> Accounts:
+        return self.world.accounts
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.world.ledger
+
+    @property
+    def tasks(self) -> TaskBook:
+        return self.world.tasks
+
+    @property
+    def uploads(self) -> UploadStore:
+        return self.world.uploads
+
+    @property
+    def faults(self) -> FaultBook:
+        return self.world.faults
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def _open(self) -> None:
+        """Resume what the store holds; else start from the snapshot setting or the
+        configured teams, and write that down as the first state."""
+        self.ids = IdSource(self._rng)
+        saved = self.store.load(self.settings.auth)
+        if saved is not None:
+            self._resume(saved)
+            return
+        if self.settings.snapshot is not None:
+            source = Path(self.settings.snapshot)
+            inspect(source, "snapshot", self.settings.profile)
+            shutil.copyfile(source, self._baseline)
+        self._start_over(keep_faults_from=None)
+
+    @property
+    def _baseline(self) -> Path:
+        """The snapshot this state started from: what a reset goes back to."""
+        return self.store.root / BASELINE
+
+    def _resume(self, saved: Saved) -> None:
+        self.world = saved.world
+        self.ids = IdSource(self._rng, high=int(saved.meta["id_high"]))
+        self._set_clock(saved)
+        self.files.sweep(set(self.world.uploads.files))  # bytes of uploads cut short by a crash
+
+    def _set_clock(self, saved: Saved) -> None:
+        """A saved manual clock's time applies to a manual clock; offsets only there."""
+        now = saved.meta.get("clock_now")
+        if isinstance(self.clock, ManualClock):
+            if now is not None:
+                self.clock.set(float(now))
+        else:
+            saved.world.offsets.clear()
+
+    def _start_over(self, keep_faults_from: FaultBook | None) -> None:
+        """The world as it starts: the baseline snapshot's, or the configured teams."""
+        if self._baseline.is_file():
+            self._install(self._baseline)
+            return
+        next_fault = keep_faults_from.next_id if keep_faults_from else 1
+        self.world = World(Accounts(self.settings.auth), faults=FaultBook(next_fault))
         for team in self.settings.teams:
             self._open_configured(team.id)
+        self._replace_stored()
+
+    def _install(self, source: Path) -> None:
+        """Replace the whole state with a snapshot's: files first, then the records in
+        one transaction, then the files nobody names any more."""
+        saved = read_snapshot(source, self.settings.auth, self.settings.profile)
+        copy_files(source, saved.world, self.files)
+        self.world = saved.world
+        self.ids.keep_above(int(saved.meta.get("id_high", 0)))
+        self._set_clock(saved)
+        self._replace_stored()
+
+    def _replace_stored(self) -> None:
+        self._changes = Changes() if self.store.durable else NO_CHANGES
+        try:
+            self.store.replace(self.world, self._meta())
+        except StoreError as exc:
+            self._reload()
+            raise StoreUnavailable(f"the state could not be saved: {exc}") from exc
+        self.files.sweep(set(self.world.uploads.files))
+
+    def _meta(self) -> dict[str, Any]:
+        manual = isinstance(self.clock, ManualClock)
+        return {
+            "id_high": self.ids.high,
+            "clock_now": self.clock.now() if manual else None,
+            "fault_next_id": self.world.faults.next_id,
+            "profile": self.settings.profile,
+        }
+
+    def _flush(self) -> None:
+        changes, self._changes = self._changes, Changes()
+        try:
+            self.store.commit(self.world, changes, self._meta())
+        except StoreError as exc:
+            self._reload()
+            raise StoreUnavailable(f"the state could not be saved: {exc}") from exc
+        self._free_files(changes.freed_files)
+
+    def _free_files(self, tokens: Iterable[str]) -> None:
+        """Remove the files of `tokens` that no upload names any more."""
+        for token in tokens:
+            if token not in self.world.uploads.files:
+                self.files.discard(token)
+
+    def _reload(self) -> None:
+        """After a failed commit: the world back to what the store holds."""
+        saved = self.store.load(self.settings.auth)
+        if saved is not None:
+            self.world = saved.world
+            self.ids.keep_above(int(saved.meta["id_high"]))
 
     def reset(self, team: str | None = None) -> None:
-        """Everything back to the configured teams: no tasks, uploads, faults, policies,
-        journal entries or clock offsets. With `team`, only that team's share of each,
-        so parallel test workers can share one server."""
-        with self._lock:
+        """Everything back to the start (the baseline snapshot, else the configured
+        teams): no tasks, uploads, faults, policies, journal entries or clock offsets.
+        With `team`, only that team's share of each, so parallel test workers can share
+        one server. Ids go on from where they were: a reset never reuses one."""
+        with self._unit:
             if team is not None:
                 self._reset_team(team)
                 return
-            self._build()
+            self._start_over(keep_faults_from=self.world.faults)
             self.journal.clear()
-            self.faults.clear()
 
     def _reset_team(self, team_id: str) -> None:
-        for task in self.tasks.remove_team(team_id):
-            self._video_tokens.pop(task.token, None)
-        self.uploads.remove_team(team_id)
-        self._trace_ids = {k: v for k, v in self._trace_ids.items() if k[0] != team_id}
+        tokens = self.world.remove_team(team_id)
+        self._changes.drop_team(team_id, tokens)
         self.journal.clear(team_id)
-        self.faults.clear(team_id)
-        self._offsets.pop(team_id, None)
-        self.accounts.remove(team_id)
-        self.ledger.close(team_id)
-        if any(team.id == team_id for team in self.settings.teams):
+        if self._baseline.is_file():
+            self._adopt_from_baseline(team_id)
+        elif any(team.id == team_id for team in self.settings.teams):
             self._open_configured(team_id)
+        if not self.store.durable:
+            self._free_files(tokens)  # a data folder frees them once the commit is done
+
+    def _adopt_from_baseline(self, team_id: str) -> None:
+        baseline = read_snapshot(self._baseline, self.settings.auth, self.settings.profile)
+        if not isinstance(self.clock, ManualClock):
+            baseline.world.offsets.clear()
+        uploads = self.world.adopt_team(baseline.world, team_id)
+        copy_files(self._baseline, baseline.world, self.files)
+        changes = self._changes
+        changes.team(team_id)
+        for task in self.world.tasks.of_team(team_id):
+            changes.task(task)
+        for upload in uploads:
+            changes.upload(upload_id(upload), upload)
+        for (owner, trace), video_id in self.world.trace_ids.items():
+            if owner == team_id:
+                changes.trace(owner, trace, video_id)
+        changes.offset(team_id)
+        changes.fault_rules()
+        changes.meta_value("fault_next_id")
 
     def close(self) -> None:
-        """Remove the uploaded files (the whole folder when the emulator made it)."""
+        """Release the store: a data folder keeps everything; memory mode removes its
+        temp folder."""
         with self._lock:
-            self.uploads.clear()
-            if self._owns_root:
-                shutil.rmtree(self._root, ignore_errors=True)
+            if not self._closed:
+                self._closed = True
+                self.store.close()
 
-    # -- time ------------------------------------------------------------------
+    # -- time ------------------------------------------------------------------------------
 
     def now(self, team: str | None = None) -> float:
         """The emulator clock as `team` sees it: each team's clock can run ahead."""
-        return self.clock.now() + self._offsets.get(team or "", 0.0)
+        return self.clock.now() + self.world.offsets.get(team or "", 0.0)
 
     def _settle(self, team_id: str) -> float:
         """Apply the team's transitions that have fallen due, each at its own due time.
         Teams share nothing that a transition touches, so settling one is enough."""
         now = self.now(team_id)
-        for task in self.tasks.due(team_id, now):
+        for task in self.world.tasks.due(team_id, now):
             assert task.due_at is not None
             self._move(task, task.outcome, task.due_at)
         return now
 
     def _settle_all(self) -> None:
-        for team_id in self.tasks.teams_waiting():
+        for team_id in self.world.tasks.teams_waiting():
             self._settle(team_id)
 
     def advance(self, seconds: float, team: str | None = None) -> float:
@@ -133,19 +298,21 @@ class State:
             raise Conflict("the clock is the wall clock; start with clock=manual to move it")
         if not seconds >= 0:
             raise Conflict(f"seconds must be a non-negative number, got {seconds!r}")
-        with self._lock:
+        with self._unit:
             if team is None:
                 self.clock.advance(seconds)
+                self._changes.meta_value("clock_now")
                 self._settle_all()
             else:
-                self._offsets[team] = self._offsets.get(team, 0.0) + seconds
+                self.world.offsets[team] = self.world.offsets.get(team, 0.0) + seconds
+                self._changes.offset(team)
                 self._settle(team)
             return self.now(team)
 
     def clock_info(self, team: str | None = None) -> dict[str, Any]:
         return {"now": self.now(team), "mode": self.clock.mode}
 
-    # -- teams and keys --------------------------------------------------------
+    # -- teams and keys ----------------------------------------------------------------------
 
     def _open_team(
         self,
@@ -156,9 +323,10 @@ class State:
     ) -> Team:
         cap = self.settings.default_pending_cap if pending_cap is None else pending_cap
         outcomes = OutcomeSequence(parse_outcomes(self.settings.outcomes))
-        team = self.accounts.add(Team(team_id, cap, set(keys), outcomes=outcomes))
+        team = self.world.accounts.add(Team(team_id, cap, set(keys), outcomes=outcomes))
         start = self.settings.default_credits if credits is None else credits
-        self.ledger.open(team_id, start, self.now(team_id))
+        self.world.ledger.open(team_id, start, self.now(team_id))
+        self._changes.team(team_id)
         return team
 
     def _open_configured(self, team_id: str) -> Team:
@@ -171,12 +339,12 @@ class State:
         return team
 
     def _team(self, team_id: str) -> Team:
-        return self.accounts.get(team_id) or self._open_team(team_id)
+        return self.world.accounts.get(team_id) or self._open_team(team_id)
 
     def authenticate(self, key: str | None) -> str:
         """The team id for an API key; in open mode an unlisted key opens its own team."""
-        with self._lock:
-            team_id = self.accounts.team_id_for(key or "")
+        with self._unit:
+            team_id = self.world.accounts.team_id_for(key or "")
             if team_id is None:
                 raise Unauthorized(_auth_message(key), reason="auth")
             self._team(team_id)
@@ -186,23 +354,24 @@ class State:
         """The one edge function: ledger and media side effects happen here, once."""
         previous = task.status
         task.move(status, at)
-        self.tasks.moved(task, previous)
+        world = self.world
+        world.tasks.moved(task, previous)
+        self._changes.task(task)
         self.coverage.note("statuses", int(status))
         if previous is Status.RUNNING and status is Status.SUCCEEDED:
-            self.ledger.capture(task.team_id, task.video_id, at)
+            world.ledger.capture(task.team_id, task.video_id, at)
             task.token = self._new_token()
-            self._video_tokens[task.token] = task.video_id
+            world.video_tokens[task.token] = task.video_id
+            self._changes.team(task.team_id)
         elif previous is Status.RUNNING:
-            self.ledger.release(task.team_id, task.video_id, at)
+            world.ledger.release(task.team_id, task.video_id, at)
+            self._changes.team(task.team_id)
         elif status is Status.DELETED:
-            self._video_tokens.pop(task.token, None)
+            world.video_tokens.pop(task.token, None)
 
     def _new_id(self) -> int:
-        while True:
-            candidate = self._rng.randrange(ID_LOW, ID_HIGH)
-            taken = (self.tasks, self.uploads.images, self.uploads.media)
-            if not any(candidate in table for table in taken):
-                return candidate
+        self._changes.meta_value("id_high")
+        return self.ids.next()
 
 
 def with_size(task: Task) -> Task:

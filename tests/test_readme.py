@@ -25,7 +25,7 @@ def blocks(language: str) -> list[str]:
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[LiveServer]:
-    emulator = Emulator(Settings(clock="manual", data_dir=str(tmp_path / "data")))
+    emulator = Emulator(Settings(clock="manual"))
     with LiveServer(create_app(emulator)) as server:
         yield server
     emulator.close()

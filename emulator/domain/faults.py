@@ -123,22 +123,37 @@ class FaultRule(BaseModel):
 
 
 class FaultBook:
-    """The active rules, in the order they were added."""
+    """The active rules, in the order they were added.
 
-    def __init__(self) -> None:
+    A rule's random generator is state too: `draws` counts what each has drawn, so a
+    restored rule goes on with the same sequence instead of starting it again."""
+
+    def __init__(self, next_id: int = 1) -> None:
         self._rules: list[FaultRule] = []
         self._random: dict[int, random.Random] = {}
-        self._next_id = 1
+        self.draws: dict[int, int] = {}
+        self.next_id = next_id
+        self.version = 0  # moves on every change: a store writes the rules only then
 
     def __len__(self) -> int:
         return len(self._rules)
 
     def add(self, rule: FaultRule) -> FaultRule:
-        stored = rule.model_copy(update={"id": self._next_id, "fired": 0})
-        self._next_id += 1
-        self._rules.append(stored)
-        self._random[stored.id] = random.Random(stored.seed)
+        stored = rule.model_copy(update={"id": self.next_id, "fired": 0})
+        self.next_id += 1
+        self.version += 1
+        self.restore(stored, draws=0)
         return stored
+
+    def restore(self, rule: FaultRule, draws: int) -> None:
+        """Put back a saved rule, its generator moved past the draws it had made."""
+        generator = random.Random(rule.seed)
+        for _ in range(draws):
+            generator.random()
+        self._rules.append(rule)
+        self._random[rule.id] = generator
+        self.draws[rule.id] = draws
+        self.next_id = max(self.next_id, rule.id + 1)
 
     def rules(self, team: str | None = None) -> list[FaultRule]:
         return [r for r in self._rules if team is None or r.team == team]
@@ -146,19 +161,25 @@ class FaultBook:
     def remove(self, fault_id: int) -> bool:
         before = len(self._rules)
         self._rules = [r for r in self._rules if r.id != fault_id]
+        self.version += 1
         return len(self._rules) < before
 
     def clear(self, team: str | None = None) -> None:
         self._rules = [r for r in self._rules if team is not None and r.team != team]
+        self.version += 1
 
     def match(self, route: str, method: str, team: str | None) -> FaultRule | None:
         """The first rule that covers this request and fires now (counting it)."""
         for rule in self._rules:
             if not rule.covers(route, method, team):
                 continue
-            if rule.probability is not None and self._random[rule.id].random() >= rule.probability:
-                continue
+            if rule.probability is not None:
+                self.draws[rule.id] += 1
+                self.version += 1
+                if self._random[rule.id].random() >= rule.probability:
+                    continue
             rule.fired += 1
+            self.version += 1
             if rule.count is not None and rule.fired >= rule.count:
                 self._rules.remove(rule)
             return rule

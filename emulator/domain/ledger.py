@@ -8,15 +8,14 @@ Invariant per team: available + held + spent == granted, every term >= 0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ..errors import InsufficientCredits
 
 EntryKind = Literal["grant", "hold", "capture", "release"]
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):  # a tuple: a data folder loads hundreds of thousands at start
     seq: int
     time: float
     kind: EntryKind
@@ -58,6 +57,13 @@ class Ledger:
     def close(self, team_id: str) -> None:
         self._accounts.pop(team_id, None)
 
+    def restore(self, account: Account) -> None:
+        """Put back an account as it was saved (its holds come from its running tasks)."""
+        self._accounts[account.team_id] = account
+
+    def all(self) -> list[Account]:
+        return list(self._accounts.values())
+
     def set_available(self, team_id: str, credits: int, at: float) -> None:
         """Set the available balance, recorded as a grant of the difference."""
         if credits < 0:
@@ -68,7 +74,8 @@ class Ledger:
         account.granted += delta
         account._append(at, "grant", delta, None)
 
-    def hold(self, team_id: str, video_id: int, amount: int, at: float) -> None:
+    def check_hold(self, team_id: str, amount: int) -> None:
+        """Raise InsufficientCredits unless the team can pay `amount` now."""
         account = self._accounts[team_id]
         if amount > account.available:
             raise InsufficientCredits(
@@ -76,6 +83,10 @@ class Ledger:
                 f"{account.available} available",
                 reason="balance",
             )
+
+    def hold(self, team_id: str, video_id: int, amount: int, at: float) -> None:
+        self.check_hold(team_id, amount)
+        account = self._accounts[team_id]
         account.available -= amount
         account.held += amount
         account.holds[video_id] = amount

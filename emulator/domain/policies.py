@@ -89,13 +89,13 @@ def outcome_name(status: Status) -> str:
 class OutcomeSequence:
     """Hands out outcomes in order; the last one repeats."""
 
-    def __init__(self, outcomes: Sequence[Status]) -> None:
+    def __init__(self, outcomes: Sequence[Status], taken: int = 0) -> None:
         self.outcomes = tuple(outcomes)
-        self._taken = 0
+        self.taken = taken  # how many were handed out: state, kept by a data folder
 
     def next(self) -> Status:
-        outcome = self.outcomes[min(self._taken, len(self.outcomes) - 1)]
-        self._taken += 1
+        outcome = self.outcomes[min(self.taken, len(self.outcomes) - 1)]
+        self.taken += 1
         return outcome
 
     def names(self) -> list[str]:

@@ -67,8 +67,9 @@ class Task:
     timeline: list[tuple[float, Status]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.modified_at = self.created_at
-        self.timeline.append((self.created_at, Status.RUNNING))
+        if not self.timeline:  # a new task; a restored one brings its own
+            self.modified_at = self.created_at
+            self.timeline.append((self.created_at, Status.RUNNING))
 
     def can_move_to(self, status: Status) -> bool:
         return status in TRANSITIONS.get(self.status, frozenset())
@@ -99,9 +100,14 @@ class TaskBook:
         return self._tasks.get(video_id)
 
     def add(self, task: Task) -> None:
+        """A new task, or a restored one at whatever status it had."""
         self._tasks[task.video_id] = task
-        self._pending[task.team_id] += 1
-        self.schedule(task)
+        if task.status is Status.RUNNING:
+            self._pending[task.team_id] += 1
+            self.schedule(task)
+
+    def all(self) -> list[Task]:
+        return list(self._tasks.values())
 
     def schedule(self, task: Task) -> None:
         if task.due_at is not None:

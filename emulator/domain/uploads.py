@@ -1,11 +1,13 @@
-"""Uploaded images and media: probed files on disk, or URLs recorded as given."""
+"""Uploaded images and media: probed files, or URLs recorded as given.
+
+Records only: the bytes live in the store's file area (`store/files.py`), found by
+the file's token.
+"""
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
-from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Literal
 
 from ..media.probe import ImageInfo, MediaInfo
 
@@ -28,11 +30,10 @@ MediaKind = Literal["video", "audio"]
 
 @dataclass(frozen=True)
 class StoredFile:
-    """A file on disk served at `/files/{token}/{name}`."""
+    """A file served at `/files/{token}/{name}`: the token is the secret in its URL."""
 
     token: str
     name: str
-    path: Path
     content_type: str
     size: int
 
@@ -58,63 +59,61 @@ class StoredMedia:
     info: MediaInfo | None
 
 
+Upload = StoredImage | StoredMedia
+
+
 def file_name(kind: str, fmt: str) -> str:
     return f"{kind}.{EXTENSIONS.get(fmt, fmt)}"
 
 
-def save(source: BinaryIO, root: Path, token: str, name: str, fmt: str) -> StoredFile:
-    """Copy an upload (already spooled by the multipart parser) into the store, in chunks."""
-    folder = root / token
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    source.seek(0)
-    with path.open("wb") as target:
-        shutil.copyfileobj(source, target, 1024 * 1024)
-    return StoredFile(token, name, path, CONTENT_TYPES[fmt], path.stat().st_size)
+def stored_file(token: str, kind: str, fmt: str, size: int) -> StoredFile:
+    return StoredFile(token, file_name(kind, fmt), CONTENT_TYPES[fmt], size)
+
+
+def upload_id(upload: Upload) -> int:
+    return upload.img_id if isinstance(upload, StoredImage) else upload.media_id
 
 
 class UploadStore:
     """Images and media by id, and every stored file by its token."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self) -> None:
         self.images: dict[int, StoredImage] = {}
         self.media: dict[int, StoredMedia] = {}
         self.files: dict[str, StoredFile] = {}
         self.owners: dict[str, str] = {}
 
-    def add_image(self, image: StoredImage) -> None:
-        self.images[image.img_id] = image
-        if image.file:
-            self.files[image.file.token] = image.file
-            self.owners[image.file.token] = image.team_id
+    def __contains__(self, upload_id: int) -> bool:
+        return upload_id in self.images or upload_id in self.media
 
-    def add_media(self, media: StoredMedia) -> None:
-        self.media[media.media_id] = media
-        if media.file:
-            self.files[media.file.token] = media.file
-            self.owners[media.file.token] = media.team_id
+    def add(self, upload: Upload) -> None:
+        if isinstance(upload, StoredImage):
+            self.images[upload.img_id] = upload
+        else:
+            self.media[upload.media_id] = upload
+        if upload.file:
+            self.files[upload.file.token] = upload.file
+            self.owners[upload.file.token] = upload.team_id
+
+    def all(self) -> list[Upload]:
+        return [*self.images.values(), *self.media.values()]
+
+    def of_team(self, team_id: str) -> list[Upload]:
+        return [upload for upload in self.all() if upload.team_id == team_id]
 
     def owner_of_token(self, token: str) -> str | None:
         return self.owners.get(token)
 
-    def remove_team(self, team_id: str) -> None:
-        for img in [i for i in self.images.values() if i.team_id == team_id]:
-            self._drop(img.file)
-            del self.images[img.img_id]
-        for med in [m for m in self.media.values() if m.team_id == team_id]:
-            self._drop(med.file)
-            del self.media[med.media_id]
-
-    def clear(self) -> None:
-        for stored in list(self.files.values()):
-            self._drop(stored)
-        self.images.clear()
-        self.media.clear()
-
-    def _drop(self, stored: StoredFile | None) -> None:
-        if stored is None:
-            return
-        self.files.pop(stored.token, None)
-        self.owners.pop(stored.token, None)
-        shutil.rmtree(stored.path.parent, ignore_errors=True)
+    def remove_team(self, team_id: str) -> list[str]:
+        """Forget the team's uploads; returns the tokens of their files."""
+        tokens = []
+        for upload in self.of_team(team_id):
+            if isinstance(upload, StoredImage):
+                del self.images[upload.img_id]
+            else:
+                del self.media[upload.media_id]
+            if upload.file is not None:
+                tokens.append(upload.file.token)
+                self.files.pop(upload.file.token, None)
+                self.owners.pop(upload.file.token, None)
+        return tokens

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.responses import JSONResponse
 
@@ -112,22 +112,34 @@ for _route, _model in CREATES.items():
     )
 
 
-@router.post("/image/upload", responses={200: {"model": Envelope[ImageUploadResp]}})
-async def image_upload(
-    call: CallerDep,
-    image: Annotated[UploadFile | None, File(description="PNG, JPEG or WebP")] = None,
-    image_url: Annotated[str | None, Form(description="recorded as given")] = None,
-) -> JSONResponse:
-    stored = await ingest.image(call.emulator, call.team, image, image_url)
+def form_doc(fields: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """A multipart body for /openapi.json: uploads are read by `form.py` as they stream
+    in (FastAPI's own form handling would spool them to a temp file first)."""
+    schema = {"type": "object", "properties": fields}
+    return {"requestBody": {"content": {"multipart/form-data": {"schema": schema}}}}
+
+
+BINARY = {"type": "string", "format": "binary"}
+IMAGE_FORM = form_doc({
+    "image": {**BINARY, "description": "PNG, JPEG or WebP"},
+    "image_url": {"type": "string", "description": "recorded as given"},
+})
+MEDIA_FORM = form_doc({
+    "file": {**BINARY, "description": "MP4/MOV/WebM or MP3/WAV/M4A/AAC"},
+    "file_url": {"type": "string", "description": "recorded as given"},
+    "media_type": {"type": "string", "description": "video or audio, for file_url"},
+})
+
+
+@router.post("/image/upload", responses={200: {"model": Envelope[ImageUploadResp]}},
+             openapi_extra=IMAGE_FORM)
+async def image_upload(call: CallerDep) -> JSONResponse:
+    stored = await ingest.image(call.emulator, call.team, call.request)
     return ok(views.image(stored, call.base_url))
 
 
-@router.post("/media/upload", responses={200: {"model": Envelope[MediaUploadResp]}})
-async def media_upload(
-    call: CallerDep,
-    file: Annotated[UploadFile | None, File(description="MP4/MOV/WebM or MP3/WAV/M4A/AAC")] = None,
-    file_url: Annotated[str | None, Form(description="recorded as given")] = None,
-    media_type: Annotated[str | None, Form(description="video or audio, for file_url")] = None,
-) -> JSONResponse:
-    stored = await ingest.media(call.emulator, call.team, file, file_url, media_type)
+@router.post("/media/upload", responses={200: {"model": Envelope[MediaUploadResp]}},
+             openapi_extra=MEDIA_FORM)
+async def media_upload(call: CallerDep) -> JSONResponse:
+    stored = await ingest.media(call.emulator, call.team, call.request)
     return ok(views.media(stored, call.base_url))

@@ -6,43 +6,14 @@ which RFC 9110 allows."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping
 
 from starlette.responses import Response, StreamingResponse
 
 from ..errors import RangeNotSatisfiable
+from ..store.files import Download
 
-CHUNK = 64 * 1024
 SINGLE_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
-
-
-@dataclass(frozen=True)
-class Download:
-    """A file to serve: on disk (streamed in chunks) or rendered in memory."""
-
-    content_type: str
-    size: int
-    etag: str
-    path: Path | None = None
-    data: bytes | None = None
-
-    def chunks(self, start: int, end: int) -> Iterator[bytes]:
-        """Bytes start..end inclusive."""
-        if self.data is not None:
-            yield self.data[start : end + 1]
-            return
-        assert self.path is not None
-        with self.path.open("rb") as f:
-            f.seek(start)
-            left = end - start + 1
-            while left > 0:
-                chunk = f.read(min(CHUNK, left))
-                if not chunk:
-                    return
-                left -= len(chunk)
-                yield chunk
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:

@@ -1,29 +1,34 @@
-"""Turn an upload (a spooled file or a URL form field) into a stored, probed record.
+"""Turn an upload (a streamed file part or a URL form field) into a stored, probed record.
 
-Probing and copying run in a worker thread: they read files from disk and touch no
-emulator state, so they stay outside the emulator's lock.
+The file part is already in the store when probing starts (`form.py` writes it as it
+arrives); probing reads it in a worker thread, outside the emulator's lock. Whatever
+fails after the bytes arrived, the file goes again.
 """
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-from typing import BinaryIO
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.requests import Request
 
 from ..core import Emulator
-from ..domain.uploads import StoredFile, StoredImage, StoredMedia
+from ..domain.uploads import StoredImage, StoredMedia
 from ..errors import InvalidField, InvalidParameter
-from ..media.probe import ImageInfo, MediaInfo, ProbeError, probe_image, probe_media
+from ..media.probe import ProbeError, probe_image, probe_media
+from ..store.files import Incoming
+from .form import UploadForm, read_upload_form
 
 URL_MAX = 2048
 AUDIO_CONTAINERS = frozenset({"mp3", "wav", "m4a", "aac"})
 VIDEO_EXTENSIONS = frozenset({"mp4", "mov", "webm"})
+T = TypeVar("T")
 
 
-def one_source(file_field: str, file: UploadFile | None, url_field: str, url: str | None) -> None:
+def one_source(file_field: str, file: object | None, url_field: str, url: str | None) -> None:
     if file is None and url is None:
         raise InvalidField(f"{file_field}: send a file in '{file_field}' or a URL in '{url_field}'")
     if file is not None and url is not None:
@@ -37,49 +42,51 @@ def check_url(field: str, url: str) -> str:
     return url
 
 
-async def image(
-    emulator: Emulator, team: str, file: UploadFile | None, url: str | None
-) -> StoredImage:
-    one_source("image", file, "image_url", url)
-    if file is None:
-        assert url is not None
-        return emulator.add_image(team, None, check_url("image_url", url), None)
-    stored, info = await run_in_threadpool(_store_image, emulator, file.file)
-    return emulator.add_image(team, stored, None, info)
+async def _form(emulator: Emulator, request: Request, file_field: str) -> UploadForm:
+    return await read_upload_form(request, file_field, emulator.receive_file,
+                                  emulator.discard_file)
 
 
-def _store_image(emulator: Emulator, source: BinaryIO) -> tuple[StoredFile, ImageInfo]:
+async def image(emulator: Emulator, team: str, request: Request) -> StoredImage:
+    form = await _form(emulator, request, "image")
     try:
-        source.seek(0)
-        info = probe_image(source)
-    except ProbeError as exc:
-        raise InvalidField(f"image: {exc}", reason="image_probe") from exc
-    return emulator.store_file(source, "image", info.format), info
+        url = form.fields.get("image_url")
+        one_source("image", form.file, "image_url", url)
+        if form.file is None:
+            assert url is not None
+            return emulator.add_image(team, None, check_url("image_url", url), None)
+        info = await run_in_threadpool(_probe, probe_image, form.file, "image", "image_probe")
+        return emulator.add_image(team, form.file, None, info)
+    except BaseException:
+        if form.file is not None:
+            emulator.discard_file(form.file)
+        raise
 
 
-async def media(
-    emulator: Emulator,
-    team: str,
-    file: UploadFile | None,
-    url: str | None,
-    media_type: str | None,
-) -> StoredMedia:
-    one_source("file", file, "file_url", url)
-    if file is None:
-        assert url is not None
-        kind = _url_media_type(check_url("file_url", url), media_type)
-        return emulator.add_media(team, kind, None, url, None)
-    stored, info = await run_in_threadpool(_store_media, emulator, file.file)
-    return emulator.add_media(team, info.kind, stored, None, info)
-
-
-def _store_media(emulator: Emulator, source: BinaryIO) -> tuple[StoredFile, MediaInfo]:
+async def media(emulator: Emulator, team: str, request: Request) -> StoredMedia:
+    form = await _form(emulator, request, "file")
     try:
-        source.seek(0)
-        info = probe_media(source)
+        url = form.fields.get("file_url")
+        one_source("file", form.file, "file_url", url)
+        if form.file is None:
+            assert url is not None
+            kind = _url_media_type(check_url("file_url", url), form.fields.get("media_type"))
+            return emulator.add_media(team, kind, None, url, None)
+        info = await run_in_threadpool(_probe, probe_media, form.file, "file", "media_probe")
+        return emulator.add_media(team, info.kind, form.file, None, info)
+    except BaseException:
+        if form.file is not None:
+            emulator.discard_file(form.file)
+        raise
+
+
+def _probe(probe: Callable[[BinaryIO], T], incoming: Incoming, field: str, reason: str) -> T:
+    """What the received file really is, by its content."""
+    try:
+        with Path(incoming.path).open("rb") as received:
+            return probe(received)
     except ProbeError as exc:
-        raise InvalidField(f"file: {exc}", reason="media_probe") from exc
-    return emulator.store_file(source, "media", info.container), info
+        raise InvalidField(f"{field}: {exc}", reason=reason) from exc
 
 
 def _url_media_type(url: str, declared: str | None) -> str:

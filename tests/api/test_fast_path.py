@@ -44,8 +44,8 @@ def router_only(emulator: Emulator) -> Any:
 def clients(tmp_path: Any) -> Iterator[tuple[TestClient, TestClient]]:
     from emulator import ManualClock, Settings
 
-    emulators = [Emulator(Settings(clock="manual", data_dir=str(tmp_path / name)),
-                          clock=ManualClock(0)) for name in ("fast", "routed")]
+    emulators = [Emulator(Settings(clock="manual", seed=7), clock=ManualClock(0))
+                 for _ in ("fast", "routed")]
     with TestClient(create_app(emulators[0])) as fast, \
          TestClient(router_only(emulators[1])) as routed:
         yield fast, routed

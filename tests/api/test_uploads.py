@@ -166,8 +166,10 @@ def test_unknown_file_token_is_404(client: TestClient) -> None:
 def test_reset_removes_uploaded_files(client: TestClient, emulator: Emulator) -> None:
     uploaded = resp(client.post(IMAGE, files={"image": ("a.png", png_bytes(2, 2))},
                                 headers=auth()))
-    path = emulator.uploads.images[uploaded["img_id"]].file.path  # type: ignore[union-attr]
-    assert path.exists()
+    stored = emulator.uploads.images[uploaded["img_id"]].file
+    assert stored is not None
+    path = emulator.files.path(stored.token, stored.name)
+    assert path.read_bytes() == png_bytes(2, 2)
     client.post("/_emulator/reset")
     assert not path.exists()
     assert error_of(client.get(uploaded["img_url"]))[0] == 404

@@ -1,0 +1,76 @@
+"""`World`: everything the emulator knows that a store keeps.
+
+Teams and their keys, ledgers, tasks, uploads, `Ai-trace-id`s, per-team clock offsets
+and fault rules, with the indexes built from them. Plain data: the core's use cases
+change it under one lock, and a store (`store/`) writes what they changed. The request
+journal and coverage are not part of it: they describe a run, not the state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .accounts import Accounts, AuthMode
+from .faults import FaultBook
+from .ledger import Ledger
+from .tasks import Status, Task, TaskBook
+from .uploads import Upload, UploadStore
+
+
+@dataclass
+class World:
+    accounts: Accounts
+    ledger: Ledger = field(default_factory=Ledger)
+    tasks: TaskBook = field(default_factory=TaskBook)
+    uploads: UploadStore = field(default_factory=UploadStore)
+    faults: FaultBook = field(default_factory=FaultBook)
+    trace_ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    video_tokens: dict[str, int] = field(default_factory=dict)  # result URL token -> task
+    offsets: dict[str, float] = field(default_factory=dict)  # team -> seconds ahead
+
+    @classmethod
+    def empty(cls, auth: AuthMode) -> World:
+        return cls(Accounts(auth))
+
+    def add_task(self, task: Task) -> None:
+        """A new or restored task, with its result URL indexed once it has one."""
+        self.tasks.add(task)
+        if task.status is Status.SUCCEEDED and task.token:
+            self.video_tokens[task.token] = task.video_id
+
+    def team_ids(self) -> list[str]:
+        return [team.id for team in self.accounts.all()]
+
+    def remove_team(self, team_id: str) -> list[str]:
+        """Forget everything of one team; returns the tokens of its uploaded files."""
+        for task in self.tasks.remove_team(team_id):
+            self.video_tokens.pop(task.token, None)
+        tokens = self.uploads.remove_team(team_id)
+        self.trace_ids = {k: v for k, v in self.trace_ids.items() if k[0] != team_id}
+        self.faults.clear(team_id)
+        self.offsets.pop(team_id, None)
+        self.accounts.remove(team_id)
+        self.ledger.close(team_id)
+        return tokens
+
+    def adopt_team(self, source: World, team_id: str) -> list[Upload]:
+        """Copy one team's share of `source` in (after `remove_team`); returns the
+        uploads whose files must be copied along."""
+        team = source.accounts.get(team_id)
+        if team is None:
+            return []
+        self.accounts.add(team)
+        self.ledger.restore(source.ledger.account(team_id))
+        for task in source.tasks.of_team(team_id):
+            self.add_task(task)
+        uploads = source.uploads.of_team(team_id)
+        for upload in uploads:
+            self.uploads.add(upload)
+        self.trace_ids.update({k: v for k, v in source.trace_ids.items() if k[0] == team_id})
+        if team_id in source.offsets:
+            self.offsets[team_id] = source.offsets[team_id]
+        for rule in source.faults.rules(team_id):
+            renumbered = rule.model_copy(update={"id": self.faults.next_id})
+            self.faults.restore(renumbered, source.faults.draws.get(rule.id, 0))
+        self.faults.version += 1
+        return uploads

@@ -1,0 +1,159 @@
+"""The storage seam: what the core asks of a store, and the changes it hands over.
+
+The core keeps the working state in memory (`domain.world.World`) and changes it
+under one lock, one unit of work per use case. As it goes it notes what it changed
+in a `Changes`; when the unit ends, `Store.commit` makes those changes durable in one
+transaction, before the answer is sent. A check and its effect so commit together:
+under the lock in memory, in one transaction in SQLite.
+
+A store that other processes also write (a shared store) fits the same seam:
+`refresh(team)` runs as a unit opens and brings that team's share of the world up to
+date, and `commit` writes the team's changes atomically if nobody wrote the team in
+between (a version per team, checked in the same transaction or script), else raises
+`StoreConflict` so the core reloads the team and runs the use case again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..domain.accounts import AuthMode
+from ..domain.tasks import Task
+from ..domain.uploads import Upload
+from ..domain.world import World
+from .files import FileArea
+
+
+class StoreError(Exception):
+    """The store could not read or write; the unit of work did not happen."""
+
+
+class StoreConflict(StoreError):
+    """Another writer changed the team first: reload it and run the use case again."""
+
+
+@dataclass
+class Saved:
+    """A state as a store or a snapshot holds it: the world and its meta values
+    (`id_high`, `clock_now`, `offsets` are in the world, `profile`, ...)."""
+
+    world: World
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Changes:
+    """What one unit of work changed, by entity, for `Store.commit`."""
+
+    def __init__(self) -> None:
+        self.teams: set[str] = set()  # the team row and its new ledger entries
+        self.tasks: dict[int, Task] = {}
+        self.uploads: dict[int, Upload] = {}
+        self.traces: list[tuple[str, str, int]] = []
+        self.offsets: set[str] = set()
+        self.dropped: list[str] = []  # teams whose rows go first (a per-team reset)
+        self.faults = False
+        self.meta: set[str] = set()
+        self.freed_files: list[str] = []  # tokens whose files go once committed
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.teams or self.tasks or self.uploads or self.traces or self.offsets
+            or self.dropped or self.faults or self.meta or self.freed_files
+        )
+
+    def team(self, team_id: str) -> None:
+        self.teams.add(team_id)
+
+    def task(self, task: Task) -> None:
+        self.tasks[task.video_id] = task
+
+    def upload(self, upload_id: int, upload: Upload) -> None:
+        self.uploads[upload_id] = upload
+
+    def trace(self, team_id: str, trace_id: str, video_id: int) -> None:
+        self.traces.append((team_id, trace_id, video_id))
+
+    def offset(self, team_id: str) -> None:
+        self.offsets.add(team_id)
+
+    def drop_team(self, team_id: str, file_tokens: Iterable[str]) -> None:
+        """Everything of the team goes before anything else of this unit is written."""
+        self.dropped.append(team_id)
+        self.freed_files.extend(file_tokens)
+        self.teams.discard(team_id)
+        self.offsets.discard(team_id)
+        self.tasks = {k: t for k, t in self.tasks.items() if t.team_id != team_id}
+        self.uploads = {k: u for k, u in self.uploads.items() if u.team_id != team_id}
+        self.traces = [trace for trace in self.traces if trace[0] != team_id]
+        self.faults = True
+
+    def fault_rules(self) -> None:
+        self.faults = True
+
+    def meta_value(self, key: str) -> None:
+        self.meta.add(key)
+
+
+class _NoChanges(Changes):
+    """For the memory store, which keeps nothing beyond the world: noting changes would
+    be waste, so every note is dropped and there is never anything to commit."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def team(self, team_id: str) -> None:
+        return None
+
+    def task(self, task: Task) -> None:
+        return None
+
+    def upload(self, upload_id: int, upload: Upload) -> None:
+        return None
+
+    def trace(self, team_id: str, trace_id: str, video_id: int) -> None:
+        return None
+
+    def offset(self, team_id: str) -> None:
+        return None
+
+    def drop_team(self, team_id: str, file_tokens: Iterable[str]) -> None:
+        return None
+
+    def fault_rules(self) -> None:
+        return None
+
+    def meta_value(self, key: str) -> None:
+        return None
+
+
+NO_CHANGES = _NoChanges()
+
+
+class Store(Protocol):
+    """Where the state lives. `MemoryStore` keeps nothing beyond the world itself;
+    `SqliteStore` keeps everything in a data folder."""
+
+    durable: bool
+    root: Path  # the folder for uploaded files and snapshots
+    files: FileArea
+
+    def load(self, auth: AuthMode) -> Saved | None:
+        """The state as last committed; None when there is none yet."""
+        ...
+
+    def refresh(self, team_id: str | None) -> None:
+        """Bring a team's share (None: everything) up to date before a unit of work."""
+        ...
+
+    def commit(self, world: World, changes: Changes, meta: dict[str, Any]) -> None:
+        """Write one unit of work's changes atomically (`meta`: the current values)."""
+        ...
+
+    def replace(self, world: World, meta: dict[str, Any]) -> None:
+        """Replace the whole stored state (a global reset, a restore)."""
+        ...
+
+    def close(self) -> None: ...

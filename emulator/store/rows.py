@@ -1,0 +1,178 @@
+"""The state as SQLite rows and back: one function per kind of row.
+
+Used by the data folder (incremental writes, and the whole state at start) and by
+snapshot files (the whole state at once), so both read and write the same shapes.
+Holds, pending counts, due-time heaps and result-URL indexes are not stored: they are
+rebuilt from the tasks.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+from ..domain.accounts import Accounts, AuthMode, Team
+from ..domain.faults import FaultRule
+from ..domain.ledger import Account, Entry
+from ..domain.policies import OutcomeSequence, parse_outcomes, parse_progression
+from ..domain.tasks import Status, Task, VideoSpec
+from ..domain.uploads import StoredFile, StoredImage, StoredMedia, Upload
+from ..domain.world import World
+from ..media.probe import ImageInfo, MediaInfo
+
+Row = tuple[Any, ...]
+STATUSES = {int(status): status for status in Status}
+
+TEAM_INSERT = "INSERT OR REPLACE INTO teams VALUES (?,?,?,?,?,?,?,?,?,?)"
+ENTRY_INSERT = "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,?,?)"
+TASK_INSERT = "INSERT OR REPLACE INTO tasks VALUES (" + ",".join("?" * 23) + ")"
+UPLOAD_INSERT = "INSERT OR REPLACE INTO uploads VALUES (?,?,?,?,?,?,?,?,?,?)"
+TRACE_INSERT = "INSERT OR REPLACE INTO trace_ids VALUES (?,?,?)"
+OFFSET_INSERT = "INSERT OR REPLACE INTO offsets VALUES (?,?)"
+FAULT_INSERT = "INSERT INTO faults VALUES (?,?,?)"
+META_INSERT = "INSERT OR REPLACE INTO meta VALUES (?,?)"
+
+
+# -- teams and ledgers -------------------------------------------------------------------
+
+
+def team_row(team: Team, account: Account) -> Row:
+    progression = None if team.progression is None else str(team.progression)
+    return (
+        team.id, team.pending_cap, json.dumps(sorted(team.keys)), progression,
+        json.dumps(team.outcomes.names()), team.outcomes.taken,
+        account.available, account.held, account.spent, account.granted,
+    )
+
+
+def entry_rows(team_id: str, entries: Iterable[Entry]) -> list[Row]:
+    return [(team_id, *entry) for entry in entries]
+
+
+def read_team(row: Row, entries: list[Entry]) -> tuple[Team, Account]:
+    team_id, cap, keys, progression, outcomes, taken, available, held, spent, granted = row
+    team = Team(
+        team_id,
+        cap,
+        set(json.loads(keys)),
+        None if progression is None else parse_progression(progression),
+        OutcomeSequence(parse_outcomes(json.loads(outcomes)), taken),
+    )
+    account = Account(team_id, available, held, spent, granted, entries=entries)
+    return team, account
+
+
+# -- tasks -------------------------------------------------------------------------------
+
+
+def task_row(task: Task) -> Row:
+    video = task.video
+    return (
+        task.video_id, task.team_id, task.route, json.dumps(task.request), task.trace_id,
+        task.model, task.quality, task.price, video.width, video.height, video.seconds,
+        video.has_audio, video.seed, task.created_at, task.due_at, int(task.outcome),
+        task.due_polls, task.progression, task.reads, int(task.status), task.modified_at,
+        task.token, json.dumps([(time, int(status)) for time, status in task.timeline]),
+    )
+
+
+def read_task(row: Row) -> Task:
+    (video_id, team, route, request, trace_id, model, quality, price, width, height,
+     seconds, has_audio, seed, created_at, due_at, outcome, due_polls, progression,
+     reads, status, modified_at, token, timeline) = row
+    return Task(
+        video_id, team, route, json.loads(request), trace_id, model, quality, price,
+        VideoSpec(width, height, seconds, bool(has_audio), seed), created_at, due_at,
+        STATUSES[outcome], due_polls, progression, reads, STATUSES[status], modified_at,
+        None, token, [(time, STATUSES[s]) for time, s in json.loads(timeline)],
+    )
+
+
+# -- uploads -----------------------------------------------------------------------------
+
+
+def upload_row(upload: Upload) -> Row:
+    if isinstance(upload, StoredImage):
+        head: Row = (upload.img_id, upload.team_id, "image")
+    else:
+        head = (upload.media_id, upload.team_id, upload.media_type)
+    stored = upload.file
+    file: Row = (None,) * 4 if stored is None else (
+        stored.token, stored.name, stored.content_type, stored.size
+    )
+    info = None if upload.info is None else json.dumps(asdict(upload.info))
+    return (*head, upload.created_at, upload.source_url, *file, info)
+
+
+def read_upload(row: Row) -> Upload:
+    upload_id, team, kind, created_at, source_url, token, name, content_type, size, info = row
+    stored = None if token is None else StoredFile(token, name, content_type, size)
+    fields = None if info is None else json.loads(info)
+    if kind == "image":
+        image_info = None if fields is None else ImageInfo(**fields)
+        return StoredImage(upload_id, team, created_at, stored, source_url, image_info)
+    media_info = None if fields is None else MediaInfo(**fields)
+    return StoredMedia(upload_id, team, created_at, kind, stored, source_url, media_info)
+
+
+# -- the whole world ---------------------------------------------------------------------
+
+
+def write_world(conn: sqlite3.Connection, world: World) -> None:
+    """Every row of `world` into empty tables (the caller holds the transaction)."""
+    for team in world.accounts.all():
+        account = world.ledger.account(team.id)
+        conn.execute(TEAM_INSERT, team_row(team, account))
+        conn.executemany(ENTRY_INSERT, entry_rows(team.id, account.entries))
+    conn.executemany(TASK_INSERT, map(task_row, world.tasks.all()))
+    conn.executemany(UPLOAD_INSERT, map(upload_row, world.uploads.all()))
+    write_traces(conn, world.trace_ids.items())
+    conn.executemany(OFFSET_INSERT, world.offsets.items())
+    write_faults(conn, world)
+
+
+def write_traces(conn: sqlite3.Connection, traces: Iterable[tuple[tuple[str, str], int]]) -> None:
+    conn.executemany(TRACE_INSERT, ((team, trace, vid) for (team, trace), vid in traces))
+
+
+def write_faults(conn: sqlite3.Connection, world: World) -> None:
+    """All fault rules (a handful at most): the table is rewritten whole."""
+    conn.execute("DELETE FROM faults")
+    rows = [(r.id, r.model_dump_json(), world.faults.draws.get(r.id, 0))
+            for r in world.faults.rules()]
+    conn.executemany(FAULT_INSERT, rows)
+
+
+def read_world(conn: sqlite3.Connection, auth: AuthMode, fault_next_id: int = 1) -> World:
+    world = World(Accounts(auth))
+    entries: dict[str, list[Entry]] = {}
+    for row in conn.execute("SELECT * FROM ledger ORDER BY team, seq"):
+        entries.setdefault(row[0], []).append(Entry._make(row[1:]))
+    for row in conn.execute("SELECT * FROM teams"):
+        team, account = read_team(row, entries.get(row[0], []))
+        world.accounts.add(team)
+        world.ledger.restore(account)
+    for task in map(read_task, conn.execute("SELECT * FROM tasks ORDER BY video_id")):
+        world.add_task(task)
+        if task.status is Status.RUNNING:
+            world.ledger.account(task.team_id).holds[task.video_id] = task.price
+    for upload in map(read_upload, conn.execute("SELECT * FROM uploads ORDER BY id")):
+        world.uploads.add(upload)
+    for team_id, trace_id, video_id in conn.execute("SELECT * FROM trace_ids"):
+        world.trace_ids[team_id, trace_id] = video_id
+    world.offsets.update(conn.execute("SELECT * FROM offsets"))
+    world.faults.next_id = fault_next_id
+    for _, rule, draws in conn.execute("SELECT * FROM faults ORDER BY id"):
+        world.faults.restore(FaultRule.model_validate_json(rule), draws)
+    return world
+
+
+def read_meta(conn: sqlite3.Connection) -> dict[str, Any]:
+    return dict(conn.execute("SELECT key, value FROM meta"))
+
+
+def write_meta(conn: sqlite3.Connection, values: dict[str, Any]) -> None:
+    conn.executemany(META_INSERT, values.items())

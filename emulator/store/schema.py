@@ -1,0 +1,159 @@
+"""The SQLite schema of a data folder's `state.db` and of snapshot files, its version,
+and the forward migrations between versions.
+
+A file is ours when its `application_id` says so; `user_version` is its schema version.
+Every change to the state's shape bumps `SCHEMA_VERSION` and adds the migration from
+the version before to `MIGRATIONS`, tested on a folder and a snapshot of that version
+(kept in `tests/fixtures/state/`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+APPLICATION_ID = 0x50585645  # "PXVE"
+SCHEMA_VERSION = 1
+
+TABLES = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE teams (
+    id TEXT PRIMARY KEY, pending_cap INTEGER NOT NULL, keys TEXT NOT NULL,
+    progression TEXT, outcomes TEXT NOT NULL, outcomes_taken INTEGER NOT NULL,
+    available INTEGER NOT NULL, held INTEGER NOT NULL, spent INTEGER NOT NULL,
+    granted INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE ledger (
+    team TEXT NOT NULL, seq INTEGER NOT NULL, time REAL NOT NULL, kind TEXT NOT NULL,
+    amount INTEGER NOT NULL, video_id INTEGER, balance INTEGER NOT NULL,
+    PRIMARY KEY (team, seq)
+) WITHOUT ROWID;
+CREATE TABLE tasks (
+    video_id INTEGER PRIMARY KEY, team TEXT NOT NULL, route TEXT NOT NULL,
+    request TEXT NOT NULL, trace_id TEXT NOT NULL, model TEXT NOT NULL,
+    quality TEXT NOT NULL, price INTEGER NOT NULL, width INTEGER NOT NULL,
+    height INTEGER NOT NULL, seconds REAL NOT NULL, has_audio INTEGER NOT NULL,
+    seed INTEGER NOT NULL, created_at REAL NOT NULL, due_at REAL, outcome INTEGER NOT NULL,
+    due_polls INTEGER, progression TEXT NOT NULL, reads INTEGER NOT NULL,
+    status INTEGER NOT NULL, modified_at REAL NOT NULL, token TEXT NOT NULL,
+    timeline TEXT NOT NULL
+);
+CREATE INDEX tasks_by_team ON tasks (team);
+CREATE TABLE uploads (
+    id INTEGER PRIMARY KEY, team TEXT NOT NULL, kind TEXT NOT NULL,
+    created_at REAL NOT NULL, source_url TEXT, token TEXT, name TEXT,
+    content_type TEXT, size INTEGER, info TEXT
+);
+CREATE INDEX uploads_by_team ON uploads (team);
+CREATE TABLE trace_ids (
+    team TEXT NOT NULL, trace_id TEXT NOT NULL, video_id INTEGER NOT NULL,
+    PRIMARY KEY (team, trace_id)
+) WITHOUT ROWID;
+CREATE TABLE offsets (team TEXT PRIMARY KEY, seconds REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE faults (id INTEGER PRIMARY KEY, rule TEXT NOT NULL, draws INTEGER NOT NULL);
+CREATE TABLE blobs (token TEXT NOT NULL UNIQUE, data BLOB NOT NULL);
+"""
+STATE_TABLES = ("teams", "ledger", "tasks", "uploads", "trace_ids", "offsets", "faults")
+
+Migration = Callable[[sqlite3.Connection], None]
+# version N -> the step that turns a version-N file into a version N+1 one.
+MIGRATIONS: dict[int, Migration] = {}
+
+
+class StateFileError(Exception):
+    """A data folder or snapshot that this emulator cannot use, and why."""
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error (connections here run in
+    autocommit mode, so every transaction is explicit)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def create(conn: sqlite3.Connection) -> None:
+    """Lay out an empty file of the current version (inside the caller's transaction)."""
+    for statement in TABLES.split(";"):  # not executescript(): it would COMMIT first
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def version_of(conn: sqlite3.Connection, name: str) -> int:
+    """The schema version of an open file, after checking it is one of ours and not
+    newer than this emulator understands."""
+    try:
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        raise StateFileError(f"{name}: not a readable SQLite database ({exc})") from exc
+    if application_id != APPLICATION_ID:
+        raise StateFileError(f"{name}: not a pixverse-emulator state file")
+    if version > SCHEMA_VERSION:
+        raise StateFileError(
+            f"{name}: written by a newer pixverse-emulator (schema {version}; this one "
+            f"reads up to {SCHEMA_VERSION}); upgrade, or use another folder"
+        )
+    return version
+
+
+def check_integrity(conn: sqlite3.Connection, name: str) -> None:
+    try:
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as exc:
+        raise StateFileError(f"{name}: damaged database ({exc})") from exc
+    if problems != ["ok"]:
+        raise StateFileError(f"{name}: damaged database ({'; '.join(problems[:3])})")
+
+
+def migrate(conn: sqlite3.Connection, name: str) -> None:
+    """Bring a file up to `SCHEMA_VERSION`, one step at a time, in one transaction."""
+    version = version_of(conn, name)
+    if version == SCHEMA_VERSION:
+        return
+    with transaction(conn):
+        for step in range(version, SCHEMA_VERSION):
+            if step not in MIGRATIONS:
+                raise StateFileError(f"{name}: no migration from schema {step}")
+            MIGRATIONS[step](conn)
+            conn.execute(f"PRAGMA user_version = {step + 1}")
+
+
+def inspect(path: Path, kind: str, profile: str) -> None:
+    """Check a state file without changing it: ours, not newer, not damaged, and of the
+    expected kind ("state" or "snapshot") and profile. Raises StateFileError."""
+    name = str(path)
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StateFileError(f"{name}: cannot be opened ({exc})") from exc
+    try:
+        version_of(conn, name)
+        check_integrity(conn, name)
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+    except sqlite3.DatabaseError as exc:
+        raise StateFileError(f"{name}: damaged database ({exc})") from exc
+    finally:
+        conn.close()
+    check_meta(meta, name, kind, profile)
+
+
+def check_meta(meta: dict[str, object], name: str, kind: str, profile: str) -> None:
+    found = meta.get("kind")
+    if found != kind:
+        what = {"state": "a data folder's state", "snapshot": "a snapshot"}
+        raise StateFileError(f"{name}: is {what.get(str(found), repr(found))}, not {what[kind]}")
+    if meta.get("profile") != profile:
+        raise StateFileError(
+            f"{name}: was made under the profile {meta.get('profile')!r}; this server runs "
+            f"the profile {profile!r}"
+        )

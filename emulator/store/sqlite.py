@@ -1,0 +1,149 @@
+"""`SqliteStore`: the state in a data folder, in SQLite (the standard library's
+`sqlite3`, WAL mode, `synchronous=NORMAL`).
+
+Every unit of work commits in one transaction before its answer is sent; with WAL and
+`synchronous=NORMAL` a committed transaction survives the process being killed at any
+moment (a power loss may lose the last few, which the README says). A read that
+changes nothing never gets here, so it writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from ..domain.accounts import AuthMode
+from ..domain.world import World
+from . import rows
+from .base import Changes, Saved, StoreError
+from .files import FileArea
+from .folder import STATE_DB, FolderLock
+from .schema import create, inspect, migrate, transaction
+
+TEAM_TABLES = ("teams", "ledger", "tasks", "uploads", "trace_ids", "offsets")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Autocommit mode (transactions are explicit), usable from any thread: the core
+    calls it under its own lock only."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+class SqliteStore:
+    durable = True
+
+    def __init__(self, root: Path, profile: str) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        self.root = root
+        self.profile = profile
+        db = root / STATE_DB
+        if db.exists():
+            inspect(db, "state", profile)  # before anything in the folder changes
+        self._lock = FolderLock(root)
+        self._lock.acquire()
+        try:
+            if not db.exists():
+                self._create(db)
+            self._conn = connect(db)
+            migrate(self._conn, str(db))
+        except BaseException:
+            self._lock.release()
+            raise
+        self.files = FileArea(root)
+        self._persisted_entries: dict[str, int] = {}  # team -> ledger entries written
+
+    def _create(self, db: Path) -> None:
+        """A new state.db, laid out under another name and then renamed: a crash during
+        the first start leaves no half-made database behind."""
+        building = db.with_name(db.name + ".new")
+        building.unlink(missing_ok=True)
+        conn = sqlite3.connect(building, isolation_level=None)
+        try:
+            with transaction(conn):
+                create(conn)
+                rows.write_meta(conn, {"kind": "state", "profile": self.profile})
+        finally:
+            conn.close()
+        os.replace(building, db)
+
+    # -- the Store protocol -------------------------------------------------------------
+
+    def load(self, auth: AuthMode) -> Saved | None:
+        meta = rows.read_meta(self._conn)
+        if "id_high" not in meta:
+            return None  # created, never written: the folder holds no state yet
+        fault_next_id = int(meta.get("fault_next_id", 1))
+        world = rows.read_world(self._conn, auth, fault_next_id)
+        self._persisted_entries = {a.team_id: len(a.entries) for a in world.ledger.all()}
+        return Saved(world, meta)
+
+    def refresh(self, team_id: str | None) -> None:
+        return None  # nobody else writes this folder: the lock says so
+
+    def commit(self, world: World, changes: Changes, meta: dict[str, Any]) -> None:
+        written: dict[str, int] = {}
+        try:
+            with transaction(self._conn) as conn:
+                for team_id in changes.dropped:
+                    self._delete_team(conn, team_id)
+                    written[team_id] = 0
+                for team_id in changes.teams:
+                    done = 0 if team_id in written else self._persisted_entries.get(team_id, 0)
+                    written[team_id] = self._write_team(conn, world, team_id, done)
+                conn.executemany(rows.TASK_INSERT, map(rows.task_row, changes.tasks.values()))
+                conn.executemany(rows.UPLOAD_INSERT, map(rows.upload_row, changes.uploads.values()))
+                conn.executemany(rows.TRACE_INSERT, changes.traces)
+                for team_id in changes.offsets:
+                    self._write_offset(conn, world, team_id)
+                if changes.faults:
+                    rows.write_faults(conn, world)
+                rows.write_meta(conn, {key: meta[key] for key in changes.meta})
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.root / STATE_DB}: {exc}") from exc
+        self._persisted_entries.update(written)
+
+    def replace(self, world: World, meta: dict[str, Any]) -> None:
+        try:
+            with transaction(self._conn) as conn:
+                for table in (*TEAM_TABLES, "faults"):
+                    conn.execute(f"DELETE FROM {table}")
+                rows.write_world(conn, world)
+                rows.write_meta(conn, meta)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.root / STATE_DB}: {exc}") from exc
+        self._persisted_entries = {a.team_id: len(a.entries) for a in world.ledger.all()}
+
+    def close(self) -> None:
+        self._conn.close()
+        self._lock.release()
+
+    # -- pieces ---------------------------------------------------------------------------
+
+    def _delete_team(self, conn: sqlite3.Connection, team_id: str) -> None:
+        conn.execute("DELETE FROM teams WHERE id = ?", (team_id,))
+        for table in TEAM_TABLES[1:]:
+            conn.execute(f"DELETE FROM {table} WHERE team = ?", (team_id,))
+
+    def _write_team(
+        self, conn: sqlite3.Connection, world: World, team_id: str, done: int
+    ) -> int:
+        """The team's row and its ledger entries from number `done` on."""
+        team = world.accounts.get(team_id)
+        if team is None:
+            return 0
+        account = world.ledger.account(team_id)
+        conn.execute(rows.TEAM_INSERT, rows.team_row(team, account))
+        conn.executemany(rows.ENTRY_INSERT, rows.entry_rows(team_id, account.entries[done:]))
+        return len(account.entries)
+
+    def _write_offset(self, conn: sqlite3.Connection, world: World, team_id: str) -> None:
+        seconds = world.offsets.get(team_id)
+        if seconds is None:
+            conn.execute("DELETE FROM offsets WHERE team = ?", (team_id,))
+        else:
+            conn.execute(rows.OFFSET_INSERT, (team_id, seconds))
