@@ -1,4 +1,5 @@
-"""`pixverse-emulator [--host H] [--port P] [--config FILE]`: one process, one emulator."""
+"""`pixverse-emulator [--host H] [--port P] [--config FILE] [--data-dir DIR] ...`: one
+process, one emulator."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from collections.abc import Sequence
 import uvicorn
 from pydantic import ValidationError
 
+from .core import Emulator
 from .http.app import create_app
 from .settings import Settings
+from .store.folder import FolderInUse
+from .store.schema import StateFileError
 from .version import __version__
 
 
@@ -23,13 +27,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8080)")
     parser.add_argument("--config", metavar="FILE", help="a TOML settings file")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="keep the state in this folder across restarts (default: memory)")
+    parser.add_argument("--snapshot", metavar="FILE",
+                        help="start from this snapshot file when the state is new")
+    parser.add_argument("--seed", type=int, help="make a fresh run's ids repeatable")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser.parse_args(argv)
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
     try:
-        return Settings.load(args.config, host=args.host, port=args.port)
+        return Settings.load(args.config, host=args.host, port=args.port,
+                             data_dir=args.data_dir, snapshot=args.snapshot, seed=args.seed)
     except (OSError, ValueError) as exc:  # ValidationError and TOMLDecodeError are ValueErrors
         detail = exc if not isinstance(exc, ValidationError) else _settings_errors(exc)
         sys.exit(f"pixverse-emulator: bad settings: {detail}")
@@ -41,9 +51,20 @@ def _settings_errors(exc: ValidationError) -> str:
     )
 
 
+def open_emulator(settings: Settings) -> Emulator:
+    """The emulator, or exit 1 with why its state cannot be opened (a folder another
+    server holds, a damaged or newer database, an unusable snapshot)."""
+    try:
+        return Emulator(settings)
+    except (FolderInUse, StateFileError) as exc:
+        sys.exit(f"pixverse-emulator: {exc}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     settings = load_settings(parse_args(argv))
-    app = create_app(settings=settings)
+    # The app closes the emulator at shutdown (uvicorn re-raises SIGTERM once it has
+    # shut down, so code after run() would never run).
+    app = create_app(open_emulator(settings), close_at_shutdown=True)
     # One process only: the state lives in this process's memory.
     uvicorn.run(
         app, host=settings.host, port=settings.port, workers=1, access_log=settings.access_log

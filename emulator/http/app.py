@@ -22,7 +22,7 @@ from ..errors import (
 )
 from ..settings import Settings
 from ..version import __version__
-from . import admin, admin_faults, api, files
+from . import admin, admin_faults, admin_snapshots, api, files
 from .deps import api_key
 from .fast_path import FastPath
 from .fault_injector import FaultInjector
@@ -32,9 +32,15 @@ from .responses import error_response
 PUBLIC_PREFIX = "/openapi/v2"
 
 
-def create_app(emulator: Emulator | None = None, settings: Settings | None = None) -> FastAPI:
-    """The ASGI app around one Emulator (made from `settings` when not given)."""
-    owned = emulator is None
+def create_app(
+    emulator: Emulator | None = None,
+    settings: Settings | None = None,
+    *,
+    close_at_shutdown: bool | None = None,
+) -> FastAPI:
+    """The ASGI app around one Emulator (made from `settings` when not given). The app
+    closes the emulator when the server shuts down if it made it, or if told to."""
+    owned = emulator is None if close_at_shutdown is None else close_at_shutdown
     emu = emulator if emulator is not None else Emulator(settings)
 
     @asynccontextmanager
@@ -52,7 +58,9 @@ def create_app(emulator: Emulator | None = None, settings: Settings | None = Non
     app.state.emulator = emu
     # The routes go straight onto the app: include_router() wraps each router in another
     # matching layer, which measured as 40% of a poll's time in-process.
-    for router in (api.router, admin.router, admin_faults.router, files.router):
+    routers = (api.router, admin.router, admin_faults.router, admin_snapshots.router,
+               files.router)
+    for router in routers:
         app.router.routes.extend(router.routes)
     app.add_exception_handler(EmulatorError, _emulator_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -74,7 +82,14 @@ def _limit_for(settings: Settings) -> Any:
         f"{PUBLIC_PREFIX}/media/upload": (settings.media_upload_limit, "media_upload_limit"),
     }
     json_limit = (settings.json_body_limit, "json_body_limit")
-    return lambda path: limits.get(path, json_limit)
+    snapshot_limit = (settings.snapshot_upload_limit, "snapshot_upload_limit")
+
+    def limit_for(path: str) -> tuple[int, str]:
+        if path.startswith(admin_snapshots.PREFIX):
+            return snapshot_limit
+        return limits.get(path, json_limit)
+
+    return limit_for
 
 
 def _state(request: Request) -> dict[str, Any]:

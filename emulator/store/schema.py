@@ -132,8 +132,12 @@ def inspect(path: Path, kind: str, profile: str) -> None:
     """Check a state file without changing it: ours, not newer, not damaged, and of the
     expected kind ("state" or "snapshot") and profile. Raises StateFileError."""
     name = str(path)
+    # Without a WAL beside it the file is complete: read it as immutable, which creates
+    # no -wal or -shm file. With one (a server was killed), read through it.
+    wal = path.with_name(path.name + "-wal")
+    mode = "mode=ro" if wal.exists() else "immutable=1"
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{path}?{mode}", uri=True)
     except sqlite3.Error as exc:
         raise StateFileError(f"{name}: cannot be opened ({exc})") from exc
     try:

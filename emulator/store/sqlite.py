@@ -103,7 +103,7 @@ class SqliteStore:
                 if changes.faults:
                     rows.write_faults(conn, world)
                 rows.write_meta(conn, {key: meta[key] for key in changes.meta})
-        except sqlite3.Error as exc:
+        except Exception as exc:  # whatever failed, the transaction was rolled back
             raise StoreError(f"{self.root / STATE_DB}: {exc}") from exc
         self._persisted_entries.update(written)
 
@@ -121,6 +121,12 @@ class SqliteStore:
     def close(self) -> None:
         self._conn.close()
         self._lock.release()
+
+    @property
+    def rows_written(self) -> int:
+        """Rows this store has inserted, changed or deleted since it opened: a read that
+        changes nothing leaves it where it was."""
+        return self._conn.total_changes
 
     # -- pieces ---------------------------------------------------------------------------
 
