@@ -1,6 +1,7 @@
-"""A Hypothesis state machine over the Emulator: whatever the interleaving of creates,
-time, forced settlements, credit and cap changes and resets, the ledger and the
-pending cap hold."""
+"""A Hypothesis state machine over the Emulator on a data folder: whatever the
+interleaving of creates, uploads, time, forced settlements, credit and cap changes,
+resets, restarts and snapshot restores, the ledger and the pending cap hold, and a
+restart or a restore gives back exactly the state it should."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from tempfile import mkdtemp
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from statedump import dump
+from support import png_bytes
 
 from emulator import Emulator, ManualClock, Settings, Status
 from emulator.domain.schemas import TextCreate
 from emulator.errors import EmulatorError
+from emulator.media.probe import ImageInfo
 
 TEAMS = ("a", "b")
 DIRECTIVES = ("", "[emulator:moderated]", "[emulator:failed]", "[emulator:stuck]",
@@ -27,10 +31,11 @@ class EmulatorMachine(RuleBasedStateMachine):
     @initialize()
     def start(self) -> None:
         self.root = Path(mkdtemp(prefix="emulator-sm-"))
-        config = Settings(clock="manual", default_credits=40, default_pending_cap=3,
-                          data_dir=str(self.root), run_seconds=3)
-        self.emu = Emulator(config, clock=ManualClock(1_000.0))
+        self.config = Settings(clock="manual", default_credits=40, default_pending_cap=3,
+                               data_dir=str(self.root), run_seconds=3)
+        self.emu = Emulator(self.config, clock=ManualClock(1_000.0))
         self.ids: list[int] = []
+        self.saved: dict[str, object] | None = None
 
     def teardown(self) -> None:
         if hasattr(self, "emu"):
@@ -114,6 +119,35 @@ class EmulatorMachine(RuleBasedStateMachine):
     def reset(self) -> None:
         self.emu.reset()
         self.ids.clear()
+
+    @rule(team=st.sampled_from(TEAMS), side=st.integers(2, 9))
+    def upload(self, team: str, side: int) -> None:
+        incoming = self.emu.receive_file()
+        incoming.write(png_bytes(side, side))
+        self.emu.add_image(team, incoming, None, ImageInfo("png", side, side))
+
+    @rule()
+    def restart(self) -> None:
+        """Close and open again on the same folder: nothing changes."""
+        before = dump(self.emu)
+        self.emu.close()
+        self.emu = Emulator(self.config, clock=ManualClock(0.0))  # the folder's time wins
+        assert dump(self.emu) == before
+
+    @rule()
+    def snapshot(self) -> None:
+        self.emu.save_snapshot("machine", overwrite=True)
+        self.saved = dump(self.emu)
+
+    @rule()
+    def restore(self) -> None:
+        if self.saved is None:
+            return
+        self.emu.restore_snapshot("machine")
+        now = dump(self.emu)
+        saved = dict(self.saved)
+        assert now.pop("ids_high") >= saved.pop("ids_high")  # type: ignore[operator]
+        assert now == saved
 
     @invariant()
     def ledger_balances(self) -> None:
