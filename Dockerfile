@@ -5,7 +5,11 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY emulator ./emulator
 COPY fixtures ./fixtures
-RUN pip install . && useradd --create-home --uid 10001 emulator
+# /data is the data folder: mount a volume there and set PIXVERSE_EMULATOR_DATA_DIR=/data
+# to keep the state across restarts (without it the emulator runs in memory).
+RUN pip install . && useradd --create-home --uid 10001 emulator \
+    && mkdir /data && chown emulator:emulator /data
+VOLUME /data
 USER emulator
 
 EXPOSE 8080

@@ -12,10 +12,8 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import re
 import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from processes import served
 from statedump import check_ledgers
 from support import png_bytes, text_body
 
@@ -33,6 +32,7 @@ from emulator.domain.tasks import Status
 ROUNDS = 20
 WORKERS = 4
 TEAMS = ("crash-a", "crash-b", "crash-c")
+ENV = {"PIXVERSE_EMULATOR_CLOCK": "manual", "PIXVERSE_EMULATOR_DEFAULT_CREDITS": "100000"}
 PROMPTS = ("a cat", "a cat [emulator:instant]", "a cat [emulator:polls=2]",
            "a cat [emulator:stuck]", "a cat [emulator:failed] [emulator:instant]")
 
@@ -48,21 +48,6 @@ class Acknowledged:
     faults: set[int] = field(default_factory=set)
     caps: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TEAMS, 10))
     answers: int = 0
-
-
-def start_server(folder: Path) -> tuple[subprocess.Popen[str], str]:
-    """The CLI on `folder`, and the URL it listens on once it says so."""
-    env = {**os.environ, "PIXVERSE_EMULATOR_CLOCK": "manual",
-           "PIXVERSE_EMULATOR_DEFAULT_CREDITS": "100000"}
-    command = [sys.executable, "-m", "emulator", "--port", "0", "--data-dir", str(folder)]
-    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    assert process.stderr is not None
-    for line in process.stderr:  # readiness is uvicorn's line saying where it listens
-        found = re.search(r"running on (http://\S+)", line)
-        if found:
-            threading.Thread(target=process.stderr.read, daemon=True).start()  # drain it
-            return process, found.group(1)
-    pytest.fail(f"the server on {folder} exited before it was ready")
 
 
 class Load:
@@ -211,14 +196,8 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(folder: Path) -> N
     rng = random.Random(20261129)
     acked = Acknowledged()
     for _ in range(ROUNDS):
-        process, base = start_server(folder)
-        try:
+        with served("--data-dir", str(folder), env=ENV, stop=signal.SIGKILL) as (process, base):
             Load(base, process, acked, rng, kill_after=rng.randint(5, 250)).run()
-        finally:
-            process.kill()
-            process.wait(timeout=30)
-            assert process.stderr is not None
-            process.stderr.close()
         assert process.returncode == -signal.SIGKILL
         check_folder(folder, acked)
     assert len(acked.tasks) > 100 and len(acked.uploads) > 20

@@ -1,0 +1,55 @@
+"""The CLI as a real process: started, ready when uvicorn says where it listens (an
+event, not a sleep), stopped by signal."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def served(*args: str, env: dict[str, str] | None = None,
+           stop: signal.Signals = signal.SIGTERM) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`python -m emulator --port 0 ARGS`; yields the process and its base URL, and
+    sends `stop` at the end (SIGTERM: a clean shutdown; SIGKILL: a crash)."""
+    command = [sys.executable, "-m", "emulator", "--port", "0", *args]
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, cwd=ROOT,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    try:
+        base = _ready(process)
+        drain = threading.Thread(target=process.stderr.read, daemon=True)
+        drain.start()
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.send_signal(stop)
+        process.wait(timeout=30)
+        process.stderr.close()
+
+
+def _ready(process: subprocess.Popen[str]) -> str:
+    assert process.stderr is not None
+    for line in process.stderr:
+        found = re.search(r"running on (http://\S+)", line)
+        if found:
+            return found.group(1)
+    pytest.fail(f"the server exited before it was ready (exit code {process.wait()})")
+
+
+def refused(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """A start that must fail: its exit code and what it said."""
+    command = [sys.executable, "-m", "emulator", "--port", "0", *args]
+    return subprocess.run(command, env={**os.environ, **(env or {})}, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
