@@ -85,8 +85,7 @@ class Emulator(Snapshots):
             world.tasks.add(task)
             self._changes.task(task)
             if trace_id is not None:
-                world.trace_ids[team_id, trace_id] = video_id
-                self._changes.trace(team_id, trace_id, video_id)
+                world.trace_ids[team_id, trace_id] = video_id  # kept with the task's row
             for name in directives.used:
                 self.coverage.note("directives", name)
             self.coverage.note("statuses", int(Status.RUNNING))

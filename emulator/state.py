@@ -258,9 +258,6 @@ class State:
             changes.task(task)
         for upload in uploads:
             changes.upload(upload_id(upload), upload)
-        for (owner, trace), video_id in self.world.trace_ids.items():
-            if owner == team_id:
-                changes.trace(owner, trace, video_id)
         changes.offset(team_id)
         changes.fault_rules()
         changes.meta_value("fault_next_id")

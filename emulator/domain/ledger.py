@@ -7,6 +7,7 @@ Invariant per team: available + held + spent == granted, every term >= 0.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -26,13 +27,25 @@ class Entry(NamedTuple):  # a tuple: a data folder loads hundreds of thousands a
 
 @dataclass
 class Account:
+    """One team's balances and entries. A store may leave the entries where they are
+    (`loaded` None, `load` to fetch them) until something reads or appends one: a
+    restart then reads balances, not every entry ever written."""
+
     team_id: str
     available: int = 0
     held: int = 0
     spent: int = 0
     granted: int = 0
     holds: dict[int, int] = field(default_factory=dict)
-    entries: list[Entry] = field(default_factory=list)
+    loaded: list[Entry] | None = field(default_factory=list)
+    load: Callable[[], list[Entry]] | None = None
+
+    @property
+    def entries(self) -> list[Entry]:
+        if self.loaded is None:
+            assert self.load is not None
+            self.loaded, self.load = self.load(), None
+        return self.loaded
 
     def _append(self, time: float, kind: EntryKind, amount: int, video_id: int | None) -> None:
         seq = len(self.entries) + 1

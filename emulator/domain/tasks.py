@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -83,21 +84,37 @@ class Task:
 
 
 class TaskBook:
-    """All tasks by id, a due-time heap of the running ones, pending counts per team."""
+    """All tasks by id, a due-time heap of the running ones, pending counts per team.
 
-    def __init__(self) -> None:
+    A store that loads many finished tasks at start may hand them in frozen (`freeze_all`):
+    an opaque record and the function that thaws it, so a restart reads a hundred
+    thousand tasks without building one object each; a frozen task thaws the first time
+    anything asks for it. Running tasks are always thawed: the heaps need them.
+    """
+
+    def __init__(self, thaw: Callable[[Any], Task] | None = None) -> None:
         self._tasks: dict[int, Task] = {}
+        self._frozen: dict[int, tuple[str, str, Any]] = {}  # id -> (team, token, record)
+        self._thaw = thaw
         self._heaps: dict[str, list[tuple[float, int]]] = {}
         self._pending: Counter[str] = Counter()
 
     def __contains__(self, video_id: int) -> bool:
-        return video_id in self._tasks
+        return video_id in self._tasks or video_id in self._frozen
 
     def __len__(self) -> int:
-        return len(self._tasks)
+        return len(self._tasks) + len(self._frozen)
 
     def get(self, video_id: int) -> Task | None:
-        return self._tasks.get(video_id)
+        task = self._tasks.get(video_id)
+        if task is None and video_id in self._frozen:
+            task = self._thawed(video_id)
+        return task
+
+    def _thawed(self, video_id: int) -> Task:
+        assert self._thaw is not None
+        task = self._tasks[video_id] = self._thaw(self._frozen.pop(video_id)[2])
+        return task
 
     def add(self, task: Task) -> None:
         """A new task, or a restored one at whatever status it had."""
@@ -106,8 +123,22 @@ class TaskBook:
             self._pending[task.team_id] += 1
             self.schedule(task)
 
+    def freeze_all(self, frozen: dict[int, tuple[str, str, Any]]) -> None:
+        """Finished tasks as a store read them, by id: (team, result token, record),
+        each thawed on first use."""
+        self._frozen.update(frozen)
+
     def all(self) -> list[Task]:
+        for video_id in list(self._frozen):
+            self._thawed(video_id)
         return list(self._tasks.values())
+
+    def thawed(self) -> list[Task]:
+        return list(self._tasks.values())
+
+    def frozen(self) -> list[Any]:
+        """The records of the tasks nobody has asked for since they were frozen."""
+        return [record for _, _, record in self._frozen.values()]
 
     def schedule(self, task: Task) -> None:
         if task.due_at is not None:
@@ -139,12 +170,18 @@ class TaskBook:
         return ready
 
     def of_team(self, team_id: str) -> list[Task]:
+        for video_id in [i for i, (team, _, _) in self._frozen.items() if team == team_id]:
+            self._thawed(video_id)
         return [t for t in self._tasks.values() if t.team_id == team_id]
 
-    def remove_team(self, team_id: str) -> list[Task]:
-        removed = self.of_team(team_id)
+    def remove_team(self, team_id: str) -> list[str]:
+        """Forget the team's tasks; returns their result URL tokens."""
+        tokens = [token for team, token, _ in self._frozen.values() if team == team_id]
+        self._frozen = {i: f for i, f in self._frozen.items() if f[0] != team_id}
+        removed = [t for t in self._tasks.values() if t.team_id == team_id]
         for task in removed:
             del self._tasks[task.video_id]
+            tokens.append(task.token)
         self._pending.pop(team_id, None)
         self._heaps.pop(team_id, None)
-        return removed
+        return tokens

@@ -43,8 +43,8 @@ class World:
 
     def remove_team(self, team_id: str) -> list[str]:
         """Forget everything of one team; returns the tokens of its uploaded files."""
-        for task in self.tasks.remove_team(team_id):
-            self.video_tokens.pop(task.token, None)
+        for token in self.tasks.remove_team(team_id):
+            self.video_tokens.pop(token, None)
         tokens = self.uploads.remove_team(team_id)
         self.trace_ids = {k: v for k, v in self.trace_ids.items() if k[0] != team_id}
         self.faults.clear(team_id)

@@ -51,7 +51,6 @@ class Changes:
         self.teams: set[str] = set()  # the team row and its new ledger entries
         self.tasks: dict[int, Task] = {}
         self.uploads: dict[int, Upload] = {}
-        self.traces: list[tuple[str, str, int]] = []
         self.offsets: set[str] = set()
         self.dropped: list[str] = []  # teams whose rows go first (a per-team reset)
         self.faults = False
@@ -60,7 +59,7 @@ class Changes:
 
     def __bool__(self) -> bool:
         return bool(
-            self.teams or self.tasks or self.uploads or self.traces or self.offsets
+            self.teams or self.tasks or self.uploads or self.offsets
             or self.dropped or self.faults or self.meta or self.freed_files
         )
 
@@ -73,9 +72,6 @@ class Changes:
     def upload(self, upload_id: int, upload: Upload) -> None:
         self.uploads[upload_id] = upload
 
-    def trace(self, team_id: str, trace_id: str, video_id: int) -> None:
-        self.traces.append((team_id, trace_id, video_id))
-
     def offset(self, team_id: str) -> None:
         self.offsets.add(team_id)
 
@@ -87,7 +83,6 @@ class Changes:
         self.offsets.discard(team_id)
         self.tasks = {k: t for k, t in self.tasks.items() if t.team_id != team_id}
         self.uploads = {k: u for k, u in self.uploads.items() if u.team_id != team_id}
-        self.traces = [trace for trace in self.traces if trace[0] != team_id]
         self.faults = True
 
     def fault_rules(self) -> None:
@@ -111,9 +106,6 @@ class _NoChanges(Changes):
         return None
 
     def upload(self, upload_id: int, upload: Upload) -> None:
-        return None
-
-    def trace(self, team_id: str, trace_id: str, video_id: int) -> None:
         return None
 
     def offset(self, team_id: str) -> None:

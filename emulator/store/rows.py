@@ -12,13 +12,14 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict
+from functools import partial
 from typing import Any
 
 from ..domain.accounts import Accounts, AuthMode, Team
 from ..domain.faults import FaultRule
 from ..domain.ledger import Account, Entry
 from ..domain.policies import OutcomeSequence, parse_outcomes, parse_progression
-from ..domain.tasks import Status, Task, VideoSpec
+from ..domain.tasks import Status, Task, TaskBook, VideoSpec
 from ..domain.uploads import StoredFile, StoredImage, StoredMedia, Upload
 from ..domain.world import World
 from ..media.probe import ImageInfo, MediaInfo
@@ -28,9 +29,8 @@ STATUSES = {int(status): status for status in Status}
 
 TEAM_INSERT = "INSERT OR REPLACE INTO teams VALUES (?,?,?,?,?,?,?,?,?,?)"
 ENTRY_INSERT = "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,?,?)"
-TASK_INSERT = "INSERT OR REPLACE INTO tasks VALUES (" + ",".join("?" * 23) + ")"
+TASK_INSERT = "INSERT OR REPLACE INTO tasks VALUES (?,?,?,?,?,?)"
 UPLOAD_INSERT = "INSERT OR REPLACE INTO uploads VALUES (?,?,?,?,?,?,?,?,?,?)"
-TRACE_INSERT = "INSERT OR REPLACE INTO trace_ids VALUES (?,?,?)"
 OFFSET_INSERT = "INSERT OR REPLACE INTO offsets VALUES (?,?)"
 FAULT_INSERT = "INSERT INTO faults VALUES (?,?,?)"
 META_INSERT = "INSERT OR REPLACE INTO meta VALUES (?,?)"
@@ -52,7 +52,12 @@ def entry_rows(team_id: str, entries: Iterable[Entry]) -> list[Row]:
     return [(team_id, *entry) for entry in entries]
 
 
-def read_team(row: Row, entries: list[Entry]) -> tuple[Team, Account]:
+def read_entries(conn: sqlite3.Connection, team_id: str) -> list[Entry]:
+    query = "SELECT seq, time, kind, amount, video_id, balance FROM ledger WHERE team = ?"
+    return list(map(Entry._make, conn.execute(query + " ORDER BY seq", (team_id,))))
+
+
+def read_team(row: Row, entries: list[Entry] | None) -> tuple[Team, Account]:
     team_id, cap, keys, progression, outcomes, taken, available, held, spent, granted = row
     team = Team(
         team_id,
@@ -61,34 +66,54 @@ def read_team(row: Row, entries: list[Entry]) -> tuple[Team, Account]:
         None if progression is None else parse_progression(progression),
         OutcomeSequence(parse_outcomes(json.loads(outcomes)), taken),
     )
-    account = Account(team_id, available, held, spent, granted, entries=entries)
+    account = Account(team_id, available, held, spent, granted, loaded=entries)
     return team, account
 
 
 # -- tasks -------------------------------------------------------------------------------
+# A task is a row of what is looked up (id, team, status, result token, trace id) and a
+# JSON array of the rest, so a restart fetches five values a task and parses the rest
+# only for the tasks someone asks for (`TaskBook.freeze`).
 
 
 def task_row(task: Task) -> Row:
     video = task.video
-    return (
-        task.video_id, task.team_id, task.route, json.dumps(task.request), task.trace_id,
-        task.model, task.quality, task.price, video.width, video.height, video.seconds,
-        video.has_audio, video.seed, task.created_at, task.due_at, int(task.outcome),
-        task.due_polls, task.progression, task.reads, int(task.status), task.modified_at,
-        task.token, json.dumps([(time, int(status)) for time, status in task.timeline]),
-    )
+    body = [
+        task.route, task.request, task.model, task.quality, task.price, video.width,
+        video.height, video.seconds, video.has_audio, video.seed, task.created_at,
+        task.due_at, int(task.outcome), task.due_polls, task.progression, task.reads,
+        task.modified_at, [(time, int(status)) for time, status in task.timeline],
+    ]
+    return (task.video_id, task.team_id, int(task.status), task.token, task.trace_id,
+            json.dumps(body, separators=(",", ":")))
 
 
 def read_task(row: Row) -> Task:
-    (video_id, team, route, request, trace_id, model, quality, price, width, height,
-     seconds, has_audio, seed, created_at, due_at, outcome, due_polls, progression,
-     reads, status, modified_at, token, timeline) = row
+    video_id, team, status, token, trace_id, body = row
+    (route, request, model, quality, price, width, height, seconds, has_audio, seed,
+     created_at, due_at, outcome, due_polls, progression, reads, modified_at,
+     timeline) = json.loads(body)
     return Task(
-        video_id, team, route, json.loads(request), trace_id, model, quality, price,
-        VideoSpec(width, height, seconds, bool(has_audio), seed), created_at, due_at,
+        video_id, team, route, request, trace_id, model, quality, price,
+        VideoSpec(width, height, seconds, has_audio, seed), created_at, due_at,
         STATUSES[outcome], due_polls, progression, reads, STATUSES[status], modified_at,
-        None, token, [(time, STATUSES[s]) for time, s in json.loads(timeline)],
+        None, token, [(time, STATUSES[s]) for time, s in timeline],
     )
+
+
+def load_tasks(world: World, stored: list[Row]) -> None:
+    """Stored tasks into the world: running ones whole (their holds, heaps and pending
+    counts need them), finished ones frozen until someone asks. Comprehensions, not a
+    call per row: this is most of a restart's time."""
+    running = Status.RUNNING
+    world.tasks.freeze_all({row[0]: (row[1], row[3], row) for row in stored if row[2] != running})
+    world.video_tokens.update({row[3]: row[0] for row in stored if row[2] == Status.SUCCEEDED})
+    world.trace_ids.update({(row[1], row[4]): row[0] for row in stored if row[4]})
+    for row in stored:
+        if row[2] == running:
+            task = read_task(row)
+            world.add_task(task)
+            world.ledger.account(task.team_id).holds[task.video_id] = task.price
 
 
 # -- uploads -----------------------------------------------------------------------------
@@ -127,15 +152,11 @@ def write_world(conn: sqlite3.Connection, world: World) -> None:
         account = world.ledger.account(team.id)
         conn.execute(TEAM_INSERT, team_row(team, account))
         conn.executemany(ENTRY_INSERT, entry_rows(team.id, account.entries))
-    conn.executemany(TASK_INSERT, map(task_row, world.tasks.all()))
+    conn.executemany(TASK_INSERT, map(task_row, world.tasks.thawed()))
+    conn.executemany(TASK_INSERT, world.tasks.frozen())
     conn.executemany(UPLOAD_INSERT, map(upload_row, world.uploads.all()))
-    write_traces(conn, world.trace_ids.items())
     conn.executemany(OFFSET_INSERT, world.offsets.items())
     write_faults(conn, world)
-
-
-def write_traces(conn: sqlite3.Connection, traces: Iterable[tuple[tuple[str, str], int]]) -> None:
-    conn.executemany(TRACE_INSERT, ((team, trace, vid) for (team, trace), vid in traces))
 
 
 def write_faults(conn: sqlite3.Connection, world: World) -> None:
@@ -146,28 +167,31 @@ def write_faults(conn: sqlite3.Connection, world: World) -> None:
     conn.executemany(FAULT_INSERT, rows)
 
 
-def read_world(conn: sqlite3.Connection, auth: AuthMode, fault_next_id: int = 1) -> World:
-    world = World(Accounts(auth))
-    entries: dict[str, list[Entry]] = {}
-    for row in conn.execute("SELECT * FROM ledger ORDER BY team, seq"):
-        entries.setdefault(row[0], []).append(Entry._make(row[1:]))
+def read_world(
+    conn: sqlite3.Connection, auth: AuthMode, fault_next_id: int = 1, lazy: bool = False
+) -> World:
+    """The world a file holds. `lazy`: ledger entries stay in the file until a team's
+    are needed (the connection must then stay open); finished tasks are always frozen."""
+    world = World(Accounts(auth), tasks=TaskBook(read_task))
     for row in conn.execute("SELECT * FROM teams"):
-        team, account = read_team(row, entries.get(row[0], []))
+        entries = None if lazy else read_entries(conn, row[0])
+        team, account = read_team(row, entries)
+        if lazy:
+            account.load = partial(read_entries, conn, team.id)
         world.accounts.add(team)
         world.ledger.restore(account)
-    for task in map(read_task, conn.execute("SELECT * FROM tasks ORDER BY video_id")):
-        world.add_task(task)
-        if task.status is Status.RUNNING:
-            world.ledger.account(task.team_id).holds[task.video_id] = task.price
+    load_tasks(world, conn.execute("SELECT * FROM tasks").fetchall())
     for upload in map(read_upload, conn.execute("SELECT * FROM uploads ORDER BY id")):
         world.uploads.add(upload)
-    for team_id, trace_id, video_id in conn.execute("SELECT * FROM trace_ids"):
-        world.trace_ids[team_id, trace_id] = video_id
     world.offsets.update(conn.execute("SELECT * FROM offsets"))
     world.faults.next_id = fault_next_id
     for _, rule, draws in conn.execute("SELECT * FROM faults ORDER BY id"):
         world.faults.restore(FaultRule.model_validate_json(rule), draws)
     return world
+
+
+def entry_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    return dict(conn.execute("SELECT team, COUNT(*) FROM ledger GROUP BY team"))
 
 
 def read_meta(conn: sqlite3.Connection) -> dict[str, Any]:

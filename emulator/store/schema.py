@@ -31,14 +31,8 @@ CREATE TABLE ledger (
     PRIMARY KEY (team, seq)
 ) WITHOUT ROWID;
 CREATE TABLE tasks (
-    video_id INTEGER PRIMARY KEY, team TEXT NOT NULL, route TEXT NOT NULL,
-    request TEXT NOT NULL, trace_id TEXT NOT NULL, model TEXT NOT NULL,
-    quality TEXT NOT NULL, price INTEGER NOT NULL, width INTEGER NOT NULL,
-    height INTEGER NOT NULL, seconds REAL NOT NULL, has_audio INTEGER NOT NULL,
-    seed INTEGER NOT NULL, created_at REAL NOT NULL, due_at REAL, outcome INTEGER NOT NULL,
-    due_polls INTEGER, progression TEXT NOT NULL, reads INTEGER NOT NULL,
-    status INTEGER NOT NULL, modified_at REAL NOT NULL, token TEXT NOT NULL,
-    timeline TEXT NOT NULL
+    video_id INTEGER PRIMARY KEY, team TEXT NOT NULL, status INTEGER NOT NULL,
+    token TEXT NOT NULL, trace_id TEXT NOT NULL, body TEXT NOT NULL
 );
 CREATE INDEX tasks_by_team ON tasks (team);
 CREATE TABLE uploads (
@@ -47,15 +41,11 @@ CREATE TABLE uploads (
     content_type TEXT, size INTEGER, info TEXT
 );
 CREATE INDEX uploads_by_team ON uploads (team);
-CREATE TABLE trace_ids (
-    team TEXT NOT NULL, trace_id TEXT NOT NULL, video_id INTEGER NOT NULL,
-    PRIMARY KEY (team, trace_id)
-) WITHOUT ROWID;
 CREATE TABLE offsets (team TEXT PRIMARY KEY, seconds REAL NOT NULL) WITHOUT ROWID;
 CREATE TABLE faults (id INTEGER PRIMARY KEY, rule TEXT NOT NULL, draws INTEGER NOT NULL);
 CREATE TABLE blobs (token TEXT NOT NULL UNIQUE, data BLOB NOT NULL);
 """
-STATE_TABLES = ("teams", "ledger", "tasks", "uploads", "trace_ids", "offsets", "faults")
+STATE_TABLES = ("teams", "ledger", "tasks", "uploads", "offsets", "faults")
 
 Migration = Callable[[sqlite3.Connection], None]
 # version N -> the step that turns a version-N file into a version N+1 one.

@@ -22,7 +22,7 @@ from .files import FileArea
 from .folder import STATE_DB, FolderLock
 from .schema import create, inspect, migrate, transaction
 
-TEAM_TABLES = ("teams", "ledger", "tasks", "uploads", "trace_ids", "offsets")
+TEAM_TABLES = ("teams", "ledger", "tasks", "uploads", "offsets")
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -78,8 +78,8 @@ class SqliteStore:
         if "id_high" not in meta:
             return None  # created, never written: the folder holds no state yet
         fault_next_id = int(meta.get("fault_next_id", 1))
-        world = rows.read_world(self._conn, auth, fault_next_id)
-        self._persisted_entries = {a.team_id: len(a.entries) for a in world.ledger.all()}
+        world = rows.read_world(self._conn, auth, fault_next_id, lazy=True)
+        self._persisted_entries = rows.entry_counts(self._conn)
         return Saved(world, meta)
 
     def refresh(self, team_id: str | None) -> None:
@@ -97,7 +97,6 @@ class SqliteStore:
                     written[team_id] = self._write_team(conn, world, team_id, done)
                 conn.executemany(rows.TASK_INSERT, map(rows.task_row, changes.tasks.values()))
                 conn.executemany(rows.UPLOAD_INSERT, map(rows.upload_row, changes.uploads.values()))
-                conn.executemany(rows.TRACE_INSERT, changes.traces)
                 for team_id in changes.offsets:
                     self._write_offset(conn, world, team_id)
                 if changes.faults:

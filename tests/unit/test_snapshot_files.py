@@ -65,7 +65,7 @@ def run(path: Path, statement: str) -> None:
     ("UPDATE meta SET value = 'pixverse' WHERE key = 'profile'", "profile 'pixverse'"),
     (f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}", "newer"),
     ("PRAGMA application_id = 7", "not a pixverse-emulator state file"),
-    ("UPDATE tasks SET timeline = 'nonsense'", "not a usable snapshot"),
+    ("UPDATE tasks SET body = 'nonsense'", "not a usable snapshot"),
 ], ids=["missing-bytes", "state-db", "other-profile", "newer", "foreign", "bad-row"])
 def test_a_file_that_is_no_usable_snapshot_says_why(
     tmp_path: Path, files: FileArea, statement: str, problem: str

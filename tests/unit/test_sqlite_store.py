@@ -31,7 +31,7 @@ META = {"id_high": 123_000_000_000_000, "clock_now": 50.0, "fault_next_id": 1,
 def task(video_id: int, team: str = "acme", **fields: object) -> Task:
     values: dict[str, object] = dict(
         video_id=video_id, team_id=team, route="text",
-        request={"model": "pixverse-c1", "prompt": "a cat", "duration": 5}, trace_id="t",
+        request={"model": "pixverse-c1", "prompt": "a cat", "duration": 5}, trace_id="",
         model="pixverse-c1", quality="540p", price=45, video=VideoSpec(960, 540, 5.0, True, 7),
         created_at=10.0, due_at=15.0, outcome=Status.SUCCEEDED,
     )
@@ -45,7 +45,7 @@ def world_with_everything() -> World:
                 OutcomeSequence((Status.FAILED, Status.SUCCEEDED), taken=1))
     world.accounts.add(team)
     world.ledger.open("acme", 500, 1.0)
-    running, done = task(11), task(12, due_polls=2, reads=1)
+    running, done = task(11, trace_id="trace-1"), task(12, due_polls=2, reads=1)
     for t in (running, done):
         world.ledger.hold("acme", t.video_id, t.price, 10.0)
         world.add_task(t)
@@ -91,8 +91,11 @@ def reopened(store: SqliteStore) -> World:
     store.close()
     again = SqliteStore(store.root, "worldrouter")
     saved = again.load("open")
-    again.close()
     assert saved is not None
+    for account in saved.world.ledger.all():
+        assert account.loaded is None  # entries stay in the file until asked for
+        account.entries  # noqa: B018 (read them while the file is open)
+    again.close()
     return saved.world
 
 
@@ -121,13 +124,12 @@ def test_committed_changes_load_back(store: SqliteStore) -> None:
     store.replace(world, META)
     world.accounts.add(Team("acme", 2))
     world.ledger.open("acme", 100, 1.0)
-    first = task(31, due_at=None, due_polls=3)
+    first = task(31, due_at=None, due_polls=3, trace_id="t-31")
     world.ledger.hold("acme", 31, first.price, 2.0)
     world.add_task(first)
     changes = Changes()
     changes.team("acme")
     changes.task(first)
-    changes.trace("acme", "t-31", 31)
     changes.meta_value("id_high")
     store.commit(world, changes, {**META, "id_high": 555})
     first.reads = 2  # a polls:N task's reads are state

@@ -72,5 +72,25 @@ def test_each_team_has_its_own_heap() -> None:
     book.add(task(2, 1.0, team="b"))
     assert [t.video_id for t in book.due("a", 5.0)] == [1]
     assert book.teams_waiting() == ["b"]
-    assert [t.video_id for t in book.remove_team("b")] == [2]
+    book.get(2).token = "tok-2"  # type: ignore[union-attr]
+    assert book.remove_team("b") == ["tok-2"]
     assert book.teams_waiting() == [] and 2 not in book
+
+
+def test_frozen_tasks_thaw_on_first_use_and_leave_with_their_team() -> None:
+    thawed: list[str] = []
+
+    def thaw(record: str) -> Task:
+        thawed.append(record)
+        thawed_task = task(int(record[-1]), 1.0, team="a")
+        thawed_task.token = f"tok-{record[-1]}"
+        return thawed_task
+
+    book = TaskBook(thaw)
+    book.freeze_all({3: ("a", "tok-3", "row-3"), 4: ("a", "tok-4", "row-4"),
+                     5: ("b", "tok-5", "row-5")})
+    assert len(book) == 3 and 3 in book and thawed == []
+    assert book.get(3) is book.get(3) and thawed == ["row-3"]  # once, then kept
+    assert sorted(book.frozen()) == ["row-4", "row-5"]
+    assert sorted(book.remove_team("a")) == ["tok-3", "tok-4"] and thawed == ["row-3"]
+    assert 4 not in book and 5 in book and len(book) == 1
