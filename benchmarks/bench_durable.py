@@ -2,7 +2,8 @@
 
 1. Throughput: two `python -m emulator` servers, one in memory and one on a data
    folder (same settings otherwise), driven in alternating rounds by the same thin
-   keep-alive client as bench_api.py (create, then poll 4 times). Targets: durable/memory
+   keep-alive client as bench_api.py: a mixed load (create, then poll 4 times) and a
+   poll-only load (8 connections polling finished tasks). Targets: durable/memory
    create >= 0.5, poll >= 0.9.
 2. A poll that changes nothing writes nothing: polls of a finished task against the
    durable server, with the bytes of state.db and its WAL before and after.
@@ -48,7 +49,8 @@ PNG = (Path(__file__).resolve().parent.parent / "fixtures" / "sample.png").read_
 def throughput(rounds: int, steps: int, folder: Path) -> dict[str, list[dict[str, Any]]]:
     ports = {"memory": free_port(), "durable": free_port()}
     command = [sys.executable, "-m", "emulator", "--port"]
-    results: dict[str, list[dict[str, Any]]] = {"memory": [], "durable": []}
+    results: dict[str, list[dict[str, Any]]] = {
+        "memory": [], "durable": [], "memory_polls": [], "durable_polls": []}
     with server(command + [str(ports["memory"])], ports["memory"], ENV), \
          server(command + [str(ports["durable"]), "--data-dir", str(folder)], ports["durable"],
                 ENV):
@@ -56,22 +58,49 @@ def throughput(rounds: int, steps: int, folder: Path) -> dict[str, list[dict[str
             for name, port in ports.items():
                 load = run_load(port, connections=8, steps=steps, polls=4)
                 results[name].append(asyncio.run(load))
+                results[f"{name}_polls"].append(asyncio.run(poll_only(port, steps * 4)))
         results["quiet_polls"] = [asyncio.run(quiet_polls(ports["durable"], folder))]
     return results
+
+
+async def poll_only(port: int, polls: int) -> dict[str, Any]:
+    """8 connections, each polling its own finished task `polls` times: req/s."""
+    conns = [await Connection.open("127.0.0.1", port) for _ in range(8)]
+    paths = [await finished_task(conn, f"poller-{i}") for i, conn in enumerate(conns)]
+
+    async def poll(conn: Connection, path: str, key: str) -> None:
+        headers = {"Authorization": f"Bearer {key}"}
+        for _ in range(polls):
+            await conn.request("GET", path, headers)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(poll(c, p, f"poller-{i}")
+                           for i, (c, p) in enumerate(zip(conns, paths, strict=True))))
+    elapsed = time.perf_counter() - start
+    for conn in conns:
+        conn.close()
+    return {"rps": 8 * polls / elapsed}
+
+
+async def finished_task(conn: Connection, key: str) -> str:
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    body = (b'{"model": "pixverse-c1", "prompt": "a cube [emulator:instant]", "duration": 1,'
+            b' "quality": "360p", "aspect_ratio": "16:9"}')
+    _, raw = await conn.request("POST", "/openapi/v2/video/text/generate", headers, body)
+    video_id = raw.split(b'"video_id":')[1].split(b",")[0].decode()
+    path = f"/openapi/v2/video/result/{video_id}"
+    await conn.request("GET", path, headers)  # renders its size once
+    return path
 
 
 async def quiet_polls(port: int, folder: Path) -> dict[str, Any]:
     """Polls of a finished task: the folder's database and WAL must not change."""
     conn = await Connection.open("127.0.0.1", port)
-    headers = {"Authorization": "Bearer quiet", "Content-Type": "application/json"}
-    body = (b'{"model": "pixverse-c1", "prompt": "a cube [emulator:instant]", "duration": 1,'
-            b' "quality": "360p", "aspect_ratio": "16:9"}')
-    _, raw = await conn.request("POST", "/openapi/v2/video/text/generate", headers, body)
-    video_id = raw.split(b'"video_id":')[1].split(b",")[0].decode()
-    await conn.request("GET", f"/openapi/v2/video/result/{video_id}", headers)
+    path = await finished_task(conn, "quiet")
+    headers = {"Authorization": "Bearer quiet"}
     before = folder_bytes(folder)
     for _ in range(5000):
-        await conn.request("GET", f"/openapi/v2/video/result/{video_id}", headers)
+        await conn.request("GET", path, headers)
     after = folder_bytes(folder)
     conn.close()
     return {"polls": 5000, "before": before, "after": after}
@@ -166,8 +195,7 @@ def big_state(root: Path, tasks: int, uploads: int) -> dict[str, float]:
 
 def report(http: dict[str, list[dict[str, Any]]], big: dict[str, float],
            args: argparse.Namespace) -> None:
-    errors = {name: sum(r["errors"] for r in runs) for name, runs in http.items()
-              if name != "quiet_polls"}
+    errors = {name: sum(r["errors"] for r in http[name]) for name in ("memory", "durable")}
     print(f"rounds={args.rounds} connections=8 steps/conn={args.steps} polls/step=4; "
           f"errors: {errors}\n")
     print("| route | store | req/s | p50 ms | p99 ms |")
@@ -180,7 +208,12 @@ def report(http: dict[str, list[dict[str, Any]]], big: dict[str, float],
     print()
     for kind, target in (("create", 0.5), ("poll", 0.9)):
         ratio = best(http["durable"], kind, "rps") / best(http["memory"], kind, "rps")
-        print(f"ratio durable/memory, {kind} req/s: {ratio:.2f} (target >= {target})")
+        print(f"ratio durable/memory, {kind} req/s in the mixed load: {ratio:.2f} "
+              f"(target >= {target})")
+    memory_polls = statistics.median(r["rps"] for r in http["memory_polls"])
+    durable_polls = statistics.median(r["rps"] for r in http["durable_polls"])
+    print(f"\npoll-only load: memory {memory_polls:.0f} req/s, durable {durable_polls:.0f} "
+          f"req/s; ratio durable/memory {durable_polls / memory_polls:.2f} (target >= 0.9)")
     quiet = http["quiet_polls"][0]
     print(f"\n{quiet['polls']} polls of a finished task: state.db and WAL bytes and mtime "
           f"before {quiet['before']}, after {quiet['after']} "

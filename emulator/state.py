@@ -367,7 +367,8 @@ class State:
             world.video_tokens.pop(task.token, None)
 
     def _new_id(self) -> int:
-        self._changes.meta_value("id_high")
+        """The next id. Its high-water mark is not written with every create: a store
+        keeps it whenever rows go (a reset) and takes the largest stored id on load."""
         return self.ids.next()
 
 

@@ -76,8 +76,10 @@ class Changes:
         self.offsets.add(team_id)
 
     def drop_team(self, team_id: str, file_tokens: Iterable[str]) -> None:
-        """Everything of the team goes before anything else of this unit is written."""
+        """Everything of the team goes before anything else of this unit is written
+        (and the id high-water mark with it: its ids may have been the highest)."""
         self.dropped.append(team_id)
+        self.meta.add("id_high")
         self.freed_files.extend(file_tokens)
         self.teams.discard(team_id)
         self.offsets.discard(team_id)

@@ -190,6 +190,13 @@ def read_world(
     return world
 
 
+def highest_id(conn: sqlite3.Connection) -> int:
+    """The largest task or upload id stored (0 when none is)."""
+    query = "SELECT max(coalesce((SELECT max(video_id) FROM tasks), 0), " \
+            "coalesce((SELECT max(id) FROM uploads), 0))"
+    return int(conn.execute(query).fetchone()[0])
+
+
 def entry_counts(conn: sqlite3.Connection) -> dict[str, int]:
     return dict(conn.execute("SELECT team, COUNT(*) FROM ledger GROUP BY team"))
 

@@ -34,7 +34,6 @@ CREATE TABLE tasks (
     video_id INTEGER PRIMARY KEY, team TEXT NOT NULL, status INTEGER NOT NULL,
     token TEXT NOT NULL, trace_id TEXT NOT NULL, body TEXT NOT NULL
 );
-CREATE INDEX tasks_by_team ON tasks (team);
 CREATE TABLE uploads (
     id INTEGER PRIMARY KEY, team TEXT NOT NULL, kind TEXT NOT NULL,
     created_at REAL NOT NULL, source_url TEXT, token TEXT, name TEXT,

@@ -18,6 +18,7 @@ from ..domain.accounts import AuthMode
 from ..domain.world import World
 from . import rows
 from .base import Changes, Saved, StoreError
+from .checkpoint import Checkpointer
 from .files import FileArea
 from .folder import STATE_DB, FolderLock
 from .schema import create, inspect, migrate, transaction
@@ -31,6 +32,7 @@ def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")  # the Checkpointer's thread does it
     return conn
 
 
@@ -54,6 +56,7 @@ class SqliteStore:
         except BaseException:
             self._lock.release()
             raise
+        self._checkpointer = Checkpointer(db)
         self.files = FileArea(root)
         self._persisted_entries: dict[str, int] = {}  # team -> ledger entries written
 
@@ -80,6 +83,8 @@ class SqliteStore:
         fault_next_id = int(meta.get("fault_next_id", 1))
         world = rows.read_world(self._conn, auth, fault_next_id, lazy=True)
         self._persisted_entries = rows.entry_counts(self._conn)
+        # Creates do not write the mark; the largest stored id is at least as high.
+        meta["id_high"] = max(int(meta["id_high"]), rows.highest_id(self._conn))
         return Saved(world, meta)
 
     def refresh(self, team_id: str | None) -> None:
@@ -89,22 +94,38 @@ class SqliteStore:
         written: dict[str, int] = {}
         try:
             with transaction(self._conn) as conn:
-                for team_id in changes.dropped:
-                    self._delete_team(conn, team_id)
-                    written[team_id] = 0
-                for team_id in changes.teams:
-                    done = 0 if team_id in written else self._persisted_entries.get(team_id, 0)
-                    written[team_id] = self._write_team(conn, world, team_id, done)
-                conn.executemany(rows.TASK_INSERT, map(rows.task_row, changes.tasks.values()))
-                conn.executemany(rows.UPLOAD_INSERT, map(rows.upload_row, changes.uploads.values()))
-                for team_id in changes.offsets:
-                    self._write_offset(conn, world, team_id)
-                if changes.faults:
-                    rows.write_faults(conn, world)
-                rows.write_meta(conn, {key: meta[key] for key in changes.meta})
+                self._write(conn, world, changes, meta, written)
         except Exception as exc:  # whatever failed, the transaction was rolled back
             raise StoreError(f"{self.root / STATE_DB}: {exc}") from exc
         self._persisted_entries.update(written)
+        self._checkpointer.wal_grew()
+
+    def _write(
+        self,
+        conn: sqlite3.Connection,
+        world: World,
+        changes: Changes,
+        meta: dict[str, Any],
+        written: dict[str, int],
+    ) -> None:
+        """One unit's rows. A create is the hot case (its team, entry and task), so
+        nothing here runs a statement for a kind of change the unit did not make."""
+        for team_id in changes.dropped:
+            self._delete_team(conn, team_id)
+            written[team_id] = 0
+        for team_id in changes.teams:
+            done = 0 if team_id in written else self._persisted_entries.get(team_id, 0)
+            written[team_id] = self._write_team(conn, world, team_id, done)
+        for task in changes.tasks.values():
+            conn.execute(rows.TASK_INSERT, rows.task_row(task))
+        if changes.uploads:
+            conn.executemany(rows.UPLOAD_INSERT, map(rows.upload_row, changes.uploads.values()))
+        for team_id in changes.offsets:
+            self._write_offset(conn, world, team_id)
+        if changes.faults:
+            rows.write_faults(conn, world)
+        if changes.meta:
+            rows.write_meta(conn, {key: meta[key] for key in changes.meta})
 
     def replace(self, world: World, meta: dict[str, Any]) -> None:
         try:
@@ -116,8 +137,10 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise StoreError(f"{self.root / STATE_DB}: {exc}") from exc
         self._persisted_entries = {a.team_id: len(a.entries) for a in world.ledger.all()}
+        self._checkpointer.wal_grew()
 
     def close(self) -> None:
+        self._checkpointer.stop()
         self._conn.close()
         self._lock.release()
 
@@ -143,8 +166,10 @@ class SqliteStore:
             return 0
         account = world.ledger.account(team_id)
         conn.execute(rows.TEAM_INSERT, rows.team_row(team, account))
-        conn.executemany(rows.ENTRY_INSERT, rows.entry_rows(team_id, account.entries[done:]))
-        return len(account.entries)
+        entries = account.entries
+        for entry in entries[done:]:
+            conn.execute(rows.ENTRY_INSERT, (team_id, *entry))
+        return len(entries)
 
     def _write_offset(self, conn: sqlite3.Connection, world: World, team_id: str) -> None:
         seconds = world.offsets.get(team_id)

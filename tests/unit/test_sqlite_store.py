@@ -289,3 +289,33 @@ def test_migrations_run_in_order_and_stamp_the_version(
         assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
         assert "note" in [row[1] for row in conn.execute("PRAGMA table_info(teams)")]
     assert steps == [schema.SCHEMA_VERSION - 1]
+
+
+def test_the_wal_is_checkpointed_off_the_commit_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commits never checkpoint; the store's thread does once the WAL passes its limit,
+    and later commits reuse the WAL from its start, so it stays bounded (without the
+    thread, these commits would grow it past 3 MB)."""
+    from emulator.store import checkpoint
+
+    limit = 64 * 1024
+    monkeypatch.setattr(checkpoint, "WAL_LIMIT", limit)
+    store = SqliteStore(tmp_path / "data", "worldrouter")
+    world = world_with_everything()
+    store.replace(world, META)
+    wal = tmp_path / "data" / "state.db-wal"
+    ran = store._checkpointer.ran
+    checkpoints = 0
+    for n in range(400):
+        big = task(1000 + n, request={"prompt": "x" * 2000}, status=Status.FAILED)
+        world.add_task(big)
+        changes = Changes()
+        changes.task(big)
+        store.commit(world, changes, META)
+        if wal.stat().st_size > limit:
+            assert ran.wait(timeout=30), "no checkpoint ran"
+            ran.clear()
+            checkpoints += 1
+    assert checkpoints >= 3 and wal.stat().st_size < 3 * limit
+    assert fingerprint(reopened(store)) == fingerprint(world)
