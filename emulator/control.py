@@ -51,6 +51,7 @@ class Control(State):
             now = self._settle(team_id)
             team = self._team(team_id)
             self._changes.team(team_id)
+            self._changes.ledger(team_id)
             if keys is not None:
                 self.accounts.set_keys(team_id, keys)
             if pending_cap is not None:

@@ -64,7 +64,7 @@ class Emulator(Snapshots):
             world.ledger.check_hold(team_id, price)  # before drawing an id: refusals write nothing
             video_id = self._new_id()
             world.ledger.hold(team_id, video_id, price, now)
-            self._changes.team(team_id)
+            self._changes.ledger(team_id)
             seed = request.seed or self._rng.randint(1, rules.SEED_MAX)
             progression = directives.progression or team.progression or self._progression
             task = Task(
@@ -79,7 +79,7 @@ class Emulator(Snapshots):
                 video=VideoSpec(shape.width, shape.height, shape.seconds, audio, seed),
                 created_at=now,
                 due_at=None,
-                outcome=directives.outcome or team.outcomes.next(),
+                outcome=directives.outcome or self._next_outcome(team),
             )
             schedule(task, progression)
             world.tasks.add(task)

@@ -254,6 +254,7 @@ class State:
         copy_files(self._baseline, baseline.world, self.files)
         changes = self._changes
         changes.team(team_id)
+        changes.ledger(team_id)
         for task in self.world.tasks.of_team(team_id):
             changes.task(task)
         for upload in uploads:
@@ -324,6 +325,7 @@ class State:
         start = self.settings.default_credits if credits is None else credits
         self.world.ledger.open(team_id, start, self.now(team_id))
         self._changes.team(team_id)
+        self._changes.ledger(team_id)
         return team
 
     def _open_configured(self, team_id: str) -> Team:
@@ -359,12 +361,20 @@ class State:
             world.ledger.capture(task.team_id, task.video_id, at)
             task.token = self._new_token()
             world.video_tokens[task.token] = task.video_id
-            self._changes.team(task.team_id)
+            self._changes.ledger(task.team_id)
         elif previous is Status.RUNNING:
             world.ledger.release(task.team_id, task.video_id, at)
-            self._changes.team(task.team_id)
+            self._changes.ledger(task.team_id)
         elif status is Status.DELETED:
             world.video_tokens.pop(task.token, None)
+
+    def _next_outcome(self, team: Team) -> Status:
+        """The team's next outcome; its place in the sequence is state while it moves."""
+        before = team.outcomes.taken
+        outcome = team.outcomes.next()
+        if team.outcomes.taken != before:
+            self._changes.team(team.id)
+        return outcome
 
     def _new_id(self) -> int:
         """The next id. Its high-water mark is not written with every create: a store

@@ -91,11 +91,13 @@ class OutcomeSequence:
 
     def __init__(self, outcomes: Sequence[Status], taken: int = 0) -> None:
         self.outcomes = tuple(outcomes)
-        self.taken = taken  # how many were handed out: state, kept by a data folder
+        self.taken = min(taken, len(self.outcomes) - 1)  # the next one's index: state
 
     def next(self) -> Status:
-        outcome = self.outcomes[min(self.taken, len(self.outcomes) - 1)]
-        self.taken += 1
+        """The next outcome. `taken` stops at the last one, which repeats: once there it
+        no longer changes, so handing out outcomes is no longer a change to store."""
+        outcome = self.outcomes[self.taken]
+        self.taken = min(self.taken + 1, len(self.outcomes) - 1)
         return outcome
 
     def names(self) -> list[str]:

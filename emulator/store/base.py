@@ -48,7 +48,8 @@ class Changes:
     """What one unit of work changed, by entity, for `Store.commit`."""
 
     def __init__(self) -> None:
-        self.teams: set[str] = set()  # the team row and its new ledger entries
+        self.teams: set[str] = set()  # the team's settings: cap, keys, policies
+        self.ledgers: set[str] = set()  # teams with new ledger entries
         self.tasks: dict[int, Task] = {}
         self.uploads: dict[int, Upload] = {}
         self.offsets: set[str] = set()
@@ -59,12 +60,15 @@ class Changes:
 
     def __bool__(self) -> bool:
         return bool(
-            self.teams or self.tasks or self.uploads or self.offsets
+            self.teams or self.ledgers or self.tasks or self.uploads or self.offsets
             or self.dropped or self.faults or self.meta or self.freed_files
         )
 
     def team(self, team_id: str) -> None:
         self.teams.add(team_id)
+
+    def ledger(self, team_id: str) -> None:
+        self.ledgers.add(team_id)
 
     def task(self, task: Task) -> None:
         self.tasks[task.video_id] = task
@@ -82,6 +86,7 @@ class Changes:
         self.meta.add("id_high")
         self.freed_files.extend(file_tokens)
         self.teams.discard(team_id)
+        self.ledgers.discard(team_id)
         self.offsets.discard(team_id)
         self.tasks = {k: t for k, t in self.tasks.items() if t.team_id != team_id}
         self.uploads = {k: u for k, u in self.uploads.items() if u.team_id != team_id}
@@ -102,6 +107,9 @@ class _NoChanges(Changes):
         return False
 
     def team(self, team_id: str) -> None:
+        return None
+
+    def ledger(self, team_id: str) -> None:
         return None
 
     def task(self, task: Task) -> None:

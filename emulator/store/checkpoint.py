@@ -1,42 +1,56 @@
 """Moving the WAL into the database file away from the requests.
 
 SQLite's automatic checkpoint runs inside whichever commit crosses 1,000 WAL pages, so
-one create in a few hundred paid for copying 4 MB (the benchmark's create p99 went from
-6 to 10 ms, and polls queued behind it). The store's connection turns that off; this
-thread, on a connection of its own, runs a PASSIVE checkpoint (it never blocks the
-writer) whenever the WAL has grown past `WAL_LIMIT` bytes. It only copies pages that
-are already committed: nothing of the state changes, and a crash at any moment leaves
-a WAL that the next open recovers, as before.
+one create in a few hundred paid for copying the whole WAL into the database (the
+benchmark's create p99 went from 6 to 10 ms, and polls queued behind it). The store's
+connection turns that off. Instead, every `COMMITS_PER_CHECKPOINT` commits (and after a
+unit that rewrote the whole state) this thread runs a PASSIVE checkpoint on a
+connection of its own, which never blocks the writer. While it copies, commits go on
+adding frames, so it cannot finish the WAL by itself; the writer's next commit copies
+those few frames (`catch_up`), after which the commit after it starts the WAL over from
+its beginning: the file stays bounded.
+
+Only committed pages are copied: nothing of the state changes, and a crash at any moment
+leaves a WAL that the next open recovers, as before.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from pathlib import Path
 
-WAL_LIMIT = 4 * 1024 * 1024
+COMMITS_PER_CHECKPOINT = 1000  # a create commits about 3 pages: ~3 MiB of WAL
 
 
 class Checkpointer:
     def __init__(self, db: Path) -> None:
         self._db = db
-        self._wal = db.with_name(db.name + "-wal")
+        self._commits = 0
         self._wanted = threading.Event()
-        self.ran = threading.Event()  # set after each checkpoint (tests wait on it)
+        self.passed = threading.Event()  # a pass ended: the writer catches up
+        self.ran = threading.Event()  # set after each catch-up (tests wait on it)
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
         self._thread.start()
 
-    def wal_grew(self) -> None:
-        """After a commit: wake the thread once the WAL is past the limit."""
-        try:
-            size = os.stat(self._wal).st_size
-        except FileNotFoundError:
-            return
-        if size > WAL_LIMIT:
+    def committed(self, writer: sqlite3.Connection, whole_state: bool = False) -> None:
+        """After each commit, on the writer's connection and thread."""
+        if self.passed.is_set():
+            self.passed.clear()
+            self._catch_up(writer)
+        self._commits += 1
+        if whole_state or self._commits >= COMMITS_PER_CHECKPOINT:
+            self._commits = 0
             self._wanted.set()
+
+    def _catch_up(self, writer: sqlite3.Connection) -> None:
+        """Copy the frames committed while the thread's pass ran: a few pages."""
+        try:
+            writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:
+            pass  # a reader in the way: the next pass tries again
+        self.ran.set()
 
     def _run(self) -> None:
         conn = sqlite3.connect(self._db, isolation_level=None, check_same_thread=False)
@@ -47,10 +61,10 @@ class Checkpointer:
                 if self._stopping:
                     return
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error:
-                    pass  # busy or failing disk: the next commit asks again
-                self.ran.set()
+                    pass  # busy or failing disk: a later commit asks again
+                self.passed.set()
         finally:
             conn.close()
 

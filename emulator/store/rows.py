@@ -27,7 +27,6 @@ from ..media.probe import ImageInfo, MediaInfo
 Row = tuple[Any, ...]
 STATUSES = {int(status): status for status in Status}
 
-TEAM_INSERT = "INSERT OR REPLACE INTO teams VALUES (?,?,?,?,?,?,?,?,?,?)"
 ENTRY_INSERT = "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,?,?)"
 TASK_INSERT = "INSERT OR REPLACE INTO tasks VALUES (?,?,?,?,?,?)"
 UPLOAD_INSERT = "INSERT OR REPLACE INTO uploads VALUES (?,?,?,?,?,?,?,?,?,?)"
@@ -37,15 +36,25 @@ META_INSERT = "INSERT OR REPLACE INTO meta VALUES (?,?)"
 
 
 # -- teams and ledgers -------------------------------------------------------------------
+# A team's row is its settings only; its balances follow from its ledger (the last
+# entry's balance, the sums of grants and captures, the holds of its running tasks), so
+# a create writes its task and one entry, not the team again.
+
+TEAM_INSERT = "INSERT OR REPLACE INTO teams VALUES (?,?,?,?,?,?)"
+BALANCES = """
+SELECT l.team, l.balance, sums.granted, sums.spent FROM ledger AS l JOIN (
+    SELECT team, max(seq) AS last,
+           coalesce(sum(CASE kind WHEN 'grant' THEN amount END), 0) AS granted,
+           coalesce(sum(CASE kind WHEN 'capture' THEN amount END), 0) AS spent
+    FROM ledger GROUP BY team
+) AS sums ON l.team = sums.team AND l.seq = sums.last
+"""
 
 
-def team_row(team: Team, account: Account) -> Row:
+def team_row(team: Team) -> Row:
     progression = None if team.progression is None else str(team.progression)
-    return (
-        team.id, team.pending_cap, json.dumps(sorted(team.keys)), progression,
-        json.dumps(team.outcomes.names()), team.outcomes.taken,
-        account.available, account.held, account.spent, account.granted,
-    )
+    return (team.id, team.pending_cap, json.dumps(sorted(team.keys)), progression,
+            json.dumps(team.outcomes.names()), team.outcomes.taken)
 
 
 def entry_rows(team_id: str, entries: Iterable[Entry]) -> list[Row]:
@@ -57,17 +66,21 @@ def read_entries(conn: sqlite3.Connection, team_id: str) -> list[Entry]:
     return list(map(Entry._make, conn.execute(query + " ORDER BY seq", (team_id,))))
 
 
-def read_team(row: Row, entries: list[Entry] | None) -> tuple[Team, Account]:
-    team_id, cap, keys, progression, outcomes, taken, available, held, spent, granted = row
-    team = Team(
+def read_team(row: Row) -> Team:
+    team_id, cap, keys, progression, outcomes, taken = row
+    return Team(
         team_id,
         cap,
         set(json.loads(keys)),
         None if progression is None else parse_progression(progression),
         OutcomeSequence(parse_outcomes(json.loads(outcomes)), taken),
     )
-    account = Account(team_id, available, held, spent, granted, loaded=entries)
-    return team, account
+
+
+def read_balances(conn: sqlite3.Connection) -> dict[str, tuple[int, int, int]]:
+    """Per team: (available, granted, spent), from its ledger."""
+    return {team: (available, granted, spent)
+            for team, available, granted, spent in conn.execute(BALANCES)}
 
 
 # -- tasks -------------------------------------------------------------------------------
@@ -113,7 +126,9 @@ def load_tasks(world: World, stored: list[Row]) -> None:
         if row[2] == running:
             task = read_task(row)
             world.add_task(task)
-            world.ledger.account(task.team_id).holds[task.video_id] = task.price
+            account = world.ledger.account(task.team_id)
+            account.holds[task.video_id] = task.price
+            account.held += task.price
 
 
 # -- uploads -----------------------------------------------------------------------------
@@ -149,9 +164,8 @@ def read_upload(row: Row) -> Upload:
 def write_world(conn: sqlite3.Connection, world: World) -> None:
     """Every row of `world` into empty tables (the caller holds the transaction)."""
     for team in world.accounts.all():
-        account = world.ledger.account(team.id)
-        conn.execute(TEAM_INSERT, team_row(team, account))
-        conn.executemany(ENTRY_INSERT, entry_rows(team.id, account.entries))
+        conn.execute(TEAM_INSERT, team_row(team))
+        conn.executemany(ENTRY_INSERT, entry_rows(team.id, world.ledger.account(team.id).entries))
     conn.executemany(TASK_INSERT, map(task_row, world.tasks.thawed()))
     conn.executemany(TASK_INSERT, world.tasks.frozen())
     conn.executemany(UPLOAD_INSERT, map(upload_row, world.uploads.all()))
@@ -173,9 +187,11 @@ def read_world(
     """The world a file holds. `lazy`: ledger entries stay in the file until a team's
     are needed (the connection must then stay open); finished tasks are always frozen."""
     world = World(Accounts(auth), tasks=TaskBook(read_task))
-    for row in conn.execute("SELECT * FROM teams"):
-        entries = None if lazy else read_entries(conn, row[0])
-        team, account = read_team(row, entries)
+    balances = read_balances(conn)
+    for team in map(read_team, conn.execute("SELECT * FROM teams")):
+        available, granted, spent = balances.get(team.id, (0, 0, 0))
+        account = Account(team.id, available, 0, spent, granted,
+                          loaded=None if lazy else read_entries(conn, team.id))
         if lazy:
             account.load = partial(read_entries, conn, team.id)
         world.accounts.add(team)

@@ -21,9 +21,7 @@ TABLES = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE teams (
     id TEXT PRIMARY KEY, pending_cap INTEGER NOT NULL, keys TEXT NOT NULL,
-    progression TEXT, outcomes TEXT NOT NULL, outcomes_taken INTEGER NOT NULL,
-    available INTEGER NOT NULL, held INTEGER NOT NULL, spent INTEGER NOT NULL,
-    granted INTEGER NOT NULL
+    progression TEXT, outcomes TEXT NOT NULL, outcomes_next INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE ledger (
     team TEXT NOT NULL, seq INTEGER NOT NULL, time REAL NOT NULL, kind TEXT NOT NULL,
