@@ -308,6 +308,7 @@ def test_the_wal_is_checkpointed_off_the_commit_path(
     world = world_with_everything()
     store.replace(world, META)
     wal = tmp_path / "data" / "state.db-wal"
+    assert store._checkpointer.passed.wait(timeout=30)  # the replace's own pass
     caught_up = 0
     for n in range(600):
         big = task(1000 + n, request={"prompt": "x" * 2000}, status=Status.FAILED)
