@@ -245,6 +245,16 @@ def test_a_poll_that_changes_nothing_writes_nothing(folder: Folder) -> None:
     assert store.rows_written == written  # type: ignore[attr-defined]
 
 
+def test_a_create_writes_its_task_and_its_hold_and_nothing_else(folder: Folder) -> None:
+    client = folder.client
+    assert client is not None
+    create(client)  # the team's first create also writes the new team and its grant
+    store = folder.emu.store
+    written = store.rows_written  # type: ignore[attr-defined]
+    create(client)
+    assert store.rows_written == written + 2  # type: ignore[attr-defined]
+
+
 def test_an_upload_is_written_once_straight_into_the_store(
     folder: Folder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
