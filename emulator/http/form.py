@@ -15,12 +15,14 @@ from urllib.parse import parse_qsl
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from ..errors import InvalidField
 from ..store.files import Incoming
 
 FIELD_MAX = 64 * 1024
+WRITE_BATCH = 1024 * 1024
 
 
 @dataclass
@@ -69,6 +71,7 @@ class _MultipartReader:
         self._name = ""
         self._text: bytearray | None = None  # the current text part's bytes
         self._writing: Incoming | None = None  # the current part, when it is the file
+        self._unwritten = bytearray()  # file bytes parsed, not yet written
 
     async def read(self, request: Request, boundary: bytes) -> UploadForm:
         callbacks = {
@@ -84,7 +87,10 @@ class _MultipartReader:
             parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
             async for chunk in request.stream():
                 parser.write(chunk)
+                if len(self._unwritten) >= WRITE_BATCH:
+                    await self._write_out()
             parser.finalize()
+            await self._write_out()
         except BaseException as exc:
             if self.form.file is not None:
                 self.discard(self.form.file)
@@ -127,9 +133,16 @@ class _MultipartReader:
         elif not is_file:
             self._text = bytearray()
 
+    async def _write_out(self) -> None:
+        """Write the parsed file bytes in a worker thread: the event loop goes on
+        receiving (and serving other requests) while the disk takes them."""
+        if self._unwritten and self.form.file is not None:
+            data, self._unwritten = bytes(self._unwritten), bytearray()
+            await run_in_threadpool(self.form.file.write, data)
+
     def _data(self, data: bytes, start: int, end: int) -> None:
         if self._writing is not None:
-            self._writing.write(data[start:end])
+            self._unwritten += data[start:end]
         elif self._text is not None:
             self._text += data[start:end]
             if len(self._text) > FIELD_MAX:
