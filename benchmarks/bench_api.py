@@ -95,18 +95,24 @@ def best(runs: list[dict[str, Any]], kind: str, field: str) -> float:
     return float(values[len(values) // 2])
 
 
-def report(results: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> None:
-    errors = {name: sum(r["errors"] for r in runs) for name, runs in results.items()}
-    print(f"rounds={args.rounds} connections={args.connections} steps/conn={args.steps} "
-          f"polls/step={args.polls}; errors: {errors}\n")
-    print("| route | server | req/s | p50 ms | p99 ms |")
+def print_table(results: dict[str, list[dict[str, Any]]], names: tuple[str, str],
+                column: str) -> None:
+    """req/s, p50 and p99 per route and server, medians over the rounds."""
+    print(f"| route | {column} | req/s | p50 ms | p99 ms |")
     print("|---|---|---|---|---|")
     for kind in ("create", "poll"):
-        for name in ("bare", "emulator"):
+        for name in names:
             runs = results[name]
             print(f"| {kind} | {name} | {best(runs, kind, 'rps'):.0f} | "
                   f"{best(runs, kind, 'p50_ms'):.2f} | {best(runs, kind, 'p99_ms'):.2f} |")
     print()
+
+
+def report(results: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> None:
+    errors = {name: sum(r["errors"] for r in runs) for name, runs in results.items()}
+    print(f"rounds={args.rounds} connections={args.connections} steps/conn={args.steps} "
+          f"polls/step={args.polls}; errors: {errors}\n")
+    print_table(results, ("bare", "emulator"), "server")
     for kind in ("create", "poll"):
         ratio = best(results["emulator"], kind, "rps") / best(results["bare"], kind, "rps")
         print(f"ratio emulator/bare, {kind} req/s: {ratio:.2f}")

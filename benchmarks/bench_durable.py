@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench_api import best, free_port, server  # noqa: E402
+from bench_api import best, free_port, print_table, server  # noqa: E402
 from httpload import Connection, run_load  # noqa: E402
 
 from emulator import Emulator, ManualClock, Settings  # noqa: E402
@@ -198,14 +198,7 @@ def report(http: dict[str, list[dict[str, Any]]], big: dict[str, float],
     errors = {name: sum(r["errors"] for r in http[name]) for name in ("memory", "durable")}
     print(f"rounds={args.rounds} connections=8 steps/conn={args.steps} polls/step=4; "
           f"errors: {errors}\n")
-    print("| route | store | req/s | p50 ms | p99 ms |")
-    print("|---|---|---|---|---|")
-    for kind in ("create", "poll"):
-        for name in ("memory", "durable"):
-            runs = http[name]
-            print(f"| {kind} | {name} | {best(runs, kind, 'rps'):.0f} | "
-                  f"{best(runs, kind, 'p50_ms'):.2f} | {best(runs, kind, 'p99_ms'):.2f} |")
-    print()
+    print_table(http, ("memory", "durable"), "store")
     for kind, target in (("create", 0.5), ("poll", 0.9)):
         ratio = best(http["durable"], kind, "rps") / best(http["memory"], kind, "rps")
         print(f"ratio durable/memory, {kind} req/s in the mixed load: {ratio:.2f} "

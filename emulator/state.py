@@ -177,7 +177,7 @@ class State:
         """Replace the whole state with a snapshot's: files first, then the records in
         one transaction, then the files nobody names any more."""
         saved = read_snapshot(source, self.settings.auth, self.settings.profile)
-        copy_files(source, saved.world, self.files)
+        copy_files(source, saved.world.uploads.all(), self.files)
         self.world = saved.world
         self.ids.keep_above(int(saved.meta.get("id_high", 0)))
         self._set_clock(saved)
@@ -251,7 +251,7 @@ class State:
         if not isinstance(self.clock, ManualClock):
             baseline.world.offsets.clear()
         uploads = self.world.adopt_team(baseline.world, team_id)
-        copy_files(self._baseline, baseline.world, self.files)
+        copy_files(self._baseline, uploads, self.files)
         changes = self._changes
         changes.team(team_id)
         changes.ledger(team_id)

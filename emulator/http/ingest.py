@@ -7,7 +7,8 @@ fails after the bytes arrived, the file goes again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, TypeVar
 from urllib.parse import urlsplit
@@ -26,6 +27,8 @@ URL_MAX = 2048
 AUDIO_CONTAINERS = frozenset({"mp3", "wav", "m4a", "aac"})
 VIDEO_EXTENSIONS = frozenset({"mp4", "mov", "webm"})
 T = TypeVar("T")
+Info = TypeVar("Info")  # what a probe reports
+R = TypeVar("R")  # the stored upload
 
 
 def one_source(file_field: str, file: object | None, url_field: str, url: str | None) -> None:
@@ -47,37 +50,55 @@ async def _form(emulator: Emulator, request: Request, file_field: str) -> Upload
                                   emulator.discard_file)
 
 
-async def image(emulator: Emulator, team: str, request: Request) -> StoredImage:
-    form = await _form(emulator, request, "image")
+@contextmanager
+def _discarding(emulator: Emulator, form: UploadForm) -> Iterator[None]:
+    """Whatever fails once the bytes arrived, the received file goes again."""
     try:
-        url = form.fields.get("image_url")
-        one_source("image", form.file, "image_url", url)
-        if form.file is None:
-            assert url is not None
-            return emulator.add_image(team, None, check_url("image_url", url), None)
-        info = await run_in_threadpool(_probe, probe_image, form.file, "image", "image_probe")
-        return emulator.add_image(team, form.file, None, info)
+        yield
     except BaseException:
         if form.file is not None:
             emulator.discard_file(form.file)
         raise
+
+
+async def image(emulator: Emulator, team: str, request: Request) -> StoredImage:
+    return await _upload(
+        emulator, request, ("image", "image_url"), (probe_image, "image_probe"),
+        lambda url, _: emulator.add_image(team, None, url, None),
+        lambda file, info: emulator.add_image(team, file, None, info),
+    )
 
 
 async def media(emulator: Emulator, team: str, request: Request) -> StoredMedia:
-    form = await _form(emulator, request, "file")
-    try:
-        url = form.fields.get("file_url")
-        one_source("file", form.file, "file_url", url)
+    return await _upload(
+        emulator, request, ("file", "file_url"), (probe_media, "media_probe"),
+        lambda url, fields: emulator.add_media(
+            team, _url_media_type(url, fields.get("media_type")), None, url, None),
+        lambda file, info: emulator.add_media(team, info.kind, file, None, info),
+    )
+
+
+async def _upload(
+    emulator: Emulator,
+    request: Request,
+    fields: tuple[str, str],
+    probing: tuple[Callable[[BinaryIO], Info], str],
+    from_url: Callable[[str, dict[str, str]], R],
+    from_file: Callable[[Incoming, Info], R],
+) -> R:
+    """One upload route: a file in `fields[0]` (probed by content) or a URL in
+    `fields[1]` (recorded as given), never both."""
+    file_field, url_field = fields
+    form = await _form(emulator, request, file_field)
+    with _discarding(emulator, form):
+        url = form.fields.get(url_field)
+        one_source(file_field, form.file, url_field, url)
         if form.file is None:
             assert url is not None
-            kind = _url_media_type(check_url("file_url", url), form.fields.get("media_type"))
-            return emulator.add_media(team, kind, None, url, None)
-        info = await run_in_threadpool(_probe, probe_media, form.file, "file", "media_probe")
-        return emulator.add_media(team, info.kind, form.file, None, info)
-    except BaseException:
-        if form.file is not None:
-            emulator.discard_file(form.file)
-        raise
+            return from_url(check_url(url_field, url), form.fields)
+        probe, reason = probing
+        info = await run_in_threadpool(_probe, probe, form.file, file_field, reason)
+        return from_file(form.file, info)
 
 
 def _probe(probe: Callable[[BinaryIO], T], incoming: Incoming, field: str, reason: str) -> T:

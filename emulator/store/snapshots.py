@@ -14,11 +14,12 @@ import re
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ..domain.accounts import AuthMode
+from ..domain.uploads import Upload
 from ..domain.world import World
 from . import rows
 from .base import Saved
@@ -135,10 +136,10 @@ def _chunks(conn: sqlite3.Connection, token: str) -> Iterator[bytes]:
             yield chunk
 
 
-def copy_files(path: Path, world: World, files: FileArea) -> None:
-    """Put the snapshot's bytes of every upload of `world` into the file area."""
+def copy_files(path: Path, uploads: Iterable[Upload], files: FileArea) -> None:
+    """Put the snapshot's bytes of `uploads` into the file area."""
     with _current(path) as conn:
-        for upload in world.uploads.all():
+        for upload in uploads:
             if upload.file is not None:
                 files.write(upload.file.token, upload.file.name,
                             _chunks(conn, upload.file.token))

@@ -228,7 +228,10 @@ def test_a_start_from_a_snapshot_and_reset_back_to_it(tmp_path: Path, servers: A
     create(client, "acme-key")
     create(client, "beta-key")
     client.put("/_emulator/teams/beta", json={"credits": 1})
+    client.post(IMAGE, files={"image": ("b.png", png_bytes(6, 6))}, headers=auth("beta-key"))
     client.post("/_emulator/reset?team=acme")
+    files = server.emulator.files
+    assert files.tokens() == set(server.emulator.world.uploads.files)  # no stray file
     now = dump(server.emulator)
     assert now["teams"]["acme"] == start["teams"]["acme"]  # back to the snapshot's share
     assert now["teams"]["beta"] != start["teams"]["beta"]

@@ -41,7 +41,7 @@ def test_a_snapshot_holds_the_world_and_the_bytes(tmp_path: Path, files: FileAre
     assert fingerprint(saved.world) == fingerprint(world)
     assert saved.meta["kind"] == "snapshot" and saved.meta["created"] == 9.0
     target = FileArea(tmp_path / "target")
-    copy_files(path, saved.world, target)
+    copy_files(path, saved.world.uploads.all(), target)
     assert target.path("tok-a", "image.png").read_bytes() == b"12345"
     assert target.path("tok-b", "media.wav").read_bytes() == b"x" * 9
 
