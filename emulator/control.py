@@ -10,10 +10,10 @@ from .domain.journal import matches
 from .domain.ledger import Entry
 from .domain.policies import OutcomeSequence, checked, parse_outcomes, parse_progression
 from .errors import NotFound
-from .state import State
+from .lifecycle import Lifecycle
 
 
-class Control(State):
+class Control(Lifecycle):
     def team(self, team_id: str) -> dict[str, Any]:
         with self._unit:
             self._settle(team_id)

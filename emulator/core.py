@@ -1,8 +1,9 @@
 """The Emulator: one object that owns all state, with one method per use case.
 
-The HTTP API, the control plane and the pytest plugin all call these methods; the
-state, its lifecycle and its shared rules live in `state.State`, the control plane's
-use cases in `control.Control`, snapshots in `snapshots.Snapshots`, and here are the
+The HTTP API, the control plane and the pytest plugin all call these methods. They are
+split by use case along one line of classes: the state, its units of work and shared
+rules (`state.State`), where the state comes from and resets (`lifecycle.Lifecycle`),
+the control plane (`control.Control`), snapshots (`snapshots.Snapshots`), and here the
 public API's: creating and reading video tasks, uploads and downloads.
 """
 

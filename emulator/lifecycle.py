@@ -1,0 +1,147 @@
+"""Where the state comes from and goes back to: opening a store, resuming what it holds,
+starting from the configured teams or a snapshot, restoring one, and resets.
+
+A restore or a global reset replaces the whole state: the snapshot's files first, then
+the records in one transaction, then the files nobody names any more, so a crash at any
+point leaves either the old state or the new one.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from .clock import Clock, ManualClock
+from .domain.accounts import Accounts
+from .domain.faults import FaultBook
+from .domain.uploads import upload_id
+from .domain.world import World
+from .errors import StoreUnavailable
+from .ids import IdSource
+from .settings import Settings
+from .state import State
+from .store.base import NO_CHANGES, Changes, Saved, StoreError
+from .store.folder import BASELINE
+from .store.schema import inspect
+from .store.snapshots import copy_files, read_snapshot
+
+
+class Lifecycle(State):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Clock | None = None,
+        token_factory: Callable[[], str] | None = None,
+    ) -> None:
+        super().__init__(settings, clock=clock, token_factory=token_factory)
+        try:
+            self._open()
+        except BaseException:
+            self.store.close()
+            raise
+
+    def _open(self) -> None:
+        """Resume what the store holds; else start from the snapshot setting or the
+        configured teams, and write that down as the first state."""
+        self.ids = IdSource(self._rng)
+        saved = self.store.load(self.settings.auth)
+        if saved is not None:
+            self._resume(saved)
+            return
+        if self.settings.snapshot is not None:
+            source = Path(self.settings.snapshot)
+            inspect(source, "snapshot", self.settings.profile)
+            shutil.copyfile(source, self._baseline)
+        self._start_over(keep_faults_from=None)
+
+    @property
+    def _baseline(self) -> Path:
+        """The snapshot this state started from: what a reset goes back to."""
+        return self.store.root / BASELINE
+
+    def _resume(self, saved: Saved) -> None:
+        self.world = saved.world
+        self.ids = IdSource(self._rng, high=int(saved.meta["id_high"]))
+        self._set_clock(saved)
+        self.files.sweep(set(self.world.uploads.files))  # bytes of uploads cut short by a crash
+
+    def _set_clock(self, saved: Saved) -> None:
+        """A saved manual clock's time applies to a manual clock; offsets only there."""
+        now = saved.meta.get("clock_now")
+        if isinstance(self.clock, ManualClock):
+            if now is not None:
+                self.clock.set(float(now))
+        else:
+            saved.world.offsets.clear()
+
+    def _start_over(self, keep_faults_from: FaultBook | None) -> None:
+        """The world as it starts: the baseline snapshot's, or the configured teams."""
+        if self._baseline.is_file():
+            self._install(self._baseline)
+            return
+        next_fault = keep_faults_from.next_id if keep_faults_from else 1
+        self.world = World(Accounts(self.settings.auth), faults=FaultBook(next_fault))
+        for team in self.settings.teams:
+            self._open_configured(team.id)
+        self._replace_stored()
+
+    def _install(self, source: Path) -> None:
+        """Replace the whole state with a snapshot's: files first, then the records in
+        one transaction, then the files nobody names any more."""
+        saved = read_snapshot(source, self.settings.auth, self.settings.profile)
+        copy_files(source, saved.world.uploads.all(), self.files)
+        self.world = saved.world
+        self.ids.keep_above(int(saved.meta.get("id_high", 0)))
+        self._set_clock(saved)
+        self._replace_stored()
+
+    def _replace_stored(self) -> None:
+        self._changes = Changes() if self.store.durable else NO_CHANGES
+        try:
+            self.store.replace(self.world, self._meta())
+        except StoreError as exc:
+            self._reload()
+            raise StoreUnavailable(f"the state could not be saved: {exc}") from exc
+        self.files.sweep(set(self.world.uploads.files))
+
+    def reset(self, team: str | None = None) -> None:
+        """Everything back to the start (the baseline snapshot, else the configured
+        teams): no tasks, uploads, faults, policies, journal entries or clock offsets.
+        With `team`, only that team's share of each, so parallel test workers can share
+        one server. Ids go on from where they were: a reset never reuses one."""
+        with self._unit:
+            if team is not None:
+                self._reset_team(team)
+                return
+            self._start_over(keep_faults_from=self.world.faults)
+            self.journal.clear()
+
+    def _reset_team(self, team_id: str) -> None:
+        tokens = self.world.remove_team(team_id)
+        self._changes.drop_team(team_id, tokens)
+        self.journal.clear(team_id)
+        if self._baseline.is_file():
+            self._adopt_from_baseline(team_id)
+        elif any(team.id == team_id for team in self.settings.teams):
+            self._open_configured(team_id)
+        if not self.store.durable:
+            self._free_files(tokens)  # a data folder frees them once the commit is done
+
+    def _adopt_from_baseline(self, team_id: str) -> None:
+        baseline = read_snapshot(self._baseline, self.settings.auth, self.settings.profile)
+        if not isinstance(self.clock, ManualClock):
+            baseline.world.offsets.clear()
+        uploads = self.world.adopt_team(baseline.world, team_id)
+        copy_files(self._baseline, uploads, self.files)
+        changes = self._changes
+        changes.team(team_id)
+        changes.ledger(team_id)
+        for task in self.world.tasks.of_team(team_id):
+            changes.task(task)
+        for upload in uploads:
+            changes.upload(upload_id(upload), upload)
+        changes.offset(team_id)
+        changes.fault_rules()
+        changes.meta_value("fault_next_id")
