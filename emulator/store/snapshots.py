@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import sqlite3
 import tempfile
@@ -159,6 +160,8 @@ class Shelf:
     def __init__(self, root: Path) -> None:
         self.folder = root / "snapshots"
         self.folder.mkdir(parents=True, exist_ok=True)
+        for leftover in self.folder.glob(".*"):  # uploads and saves a crash cut short
+            leftover.unlink(missing_ok=True)
 
     def path(self, name: str) -> Path:
         return self.folder / f"{check_name(name)}{SUFFIX}"
@@ -176,7 +179,7 @@ class Shelf:
 
     def incoming(self, name: str) -> Path:
         """A scratch path beside the shelf for an upload of `name` being received."""
-        return self.folder / f".{check_name(name)}.{os.getpid()}.incoming"
+        return self.folder / f".{check_name(name)}.{secrets.token_hex(8)}.incoming"
 
 
 def created_of(path: Path) -> float | None:

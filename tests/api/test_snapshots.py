@@ -180,6 +180,30 @@ def test_the_snapshot_limit_applies_to_puts_not_the_json_limit(servers: Any) -> 
     assert tight.client.get(SNAPSHOTS).json() == {"snapshots": []}
 
 
+def test_a_chunked_put_over_the_limit_is_413_and_leaves_nothing(servers: Any) -> None:
+    server = servers(snapshot_upload_limit=100_000)
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(30):
+            yield b"x" * 10_000
+
+    r = server.client.put(f"{SNAPSHOTS}/big", content=chunks())
+    assert error_of(r)[:2] == (413, 413001) and "snapshot_upload_limit" in r.json()["ErrMsg"]
+    assert list(server.emulator.shelf.folder.iterdir()) == []
+
+
+def test_leftovers_of_a_cut_short_save_or_upload_go_at_the_next_start(tmp_path: Path) -> None:
+    first = Server(tmp_path / "data")
+    first.close()
+    snapshots = tmp_path / "data" / "snapshots"
+    (snapshots / ".s.1234.building").write_bytes(b"half a save")
+    (snapshots / ".t.abcd.incoming").write_bytes(b"half an upload")
+    second = Server(tmp_path / "data")
+    assert list(snapshots.iterdir()) == []
+    assert second.client.get(SNAPSHOTS).json() == {"snapshots": []}
+    second.close()
+
+
 def test_a_manual_clock_snapshot_restored_on_a_wall_clock_keeps_the_wall_time(
     servers: Any,
 ) -> None:
