@@ -15,7 +15,7 @@ from .lifecycle import Lifecycle
 
 class Control(Lifecycle):
     def team(self, team_id: str) -> dict[str, Any]:
-        with self._unit:
+        with self._unit(team_id):
             self._settle(team_id)
             team = self.accounts.get(team_id)
             if team is None:
@@ -47,7 +47,7 @@ class Control(Lifecycle):
         """Create or change a team. Policies are checked before anything changes."""
         new_progression = checked(parse_progression, progression, "progression")
         new_outcomes = checked(parse_outcomes, outcomes, "outcomes")
-        with self._unit:
+        with self._unit(team_id):
             now = self._settle(team_id)
             team = self._team(team_id)
             self._changes.team(team_id)
@@ -65,7 +65,7 @@ class Control(Lifecycle):
             return self.team(team_id)
 
     def ledger_entries(self, team_id: str) -> list[Entry]:
-        with self._unit:
+        with self._unit(team_id):
             self._settle(team_id)
             if team_id not in self.ledger:
                 raise NotFound(f"no team {team_id!r}")
@@ -74,7 +74,7 @@ class Control(Lifecycle):
     # -- faults ------------------------------------------------------------------
 
     def add_fault(self, rule: FaultRule) -> FaultRule:
-        with self._unit:
+        with self._unit(None):
             self._faults_changed()
             return self.faults.add(rule)
 
@@ -87,20 +87,20 @@ class Control(Lifecycle):
             return [rule.model_copy() for rule in self.faults.rules(team)]
 
     def remove_fault(self, fault_id: int) -> None:
-        with self._unit:
+        with self._unit(None):
             if not self.faults.remove(fault_id):
                 raise NotFound(f"no fault rule {fault_id}")
             self._faults_changed()
 
     def clear_faults(self, team: str | None = None) -> None:
-        with self._unit:
+        with self._unit(None):
             self.faults.clear(team)
             self._faults_changed()
 
     def match_fault(self, route: str, method: str, team: str | None) -> FaultRule | None:
         """The fault to apply to this request, if a rule fires (read-only on teams).
         A rule that fires or draws is state: it is written down before the answer."""
-        with self._unit:
+        with self._unit(None):
             before = self.faults.version
             rule = self.faults.match(route, method, team)
             if self.faults.version != before:

@@ -43,7 +43,7 @@ class Emulator(Snapshots):
         self, team_id: str, route: str, request: CreateRequest, trace_id: str | None = None
     ) -> Submission:
         """Create a task: rules, referenced resources, pending cap, balance, in that order."""
-        with self._unit:
+        with self._unit(team_id):
             now = self._settle(team_id)
             team = self._team(team_id)
             world = self.world
@@ -97,7 +97,7 @@ class Emulator(Snapshots):
         """A result read by its owner; a `polls:N` task completes on its Nth read (its
         read count is state; other reads are counted in memory only, so a poll that
         changes nothing writes nothing)."""
-        with self._unit:
+        with self._unit(team_id):
             now = self._settle(team_id)
             task = self.world.tasks.get(video_id)
             if task is None:
@@ -112,7 +112,7 @@ class Emulator(Snapshots):
 
     def task(self, video_id: int) -> Task:
         """Any team's task, for the control plane."""
-        with self._unit:
+        with self._unit(None):
             task = self.world.tasks.get(video_id)
             if task is not None:
                 self._settle(task.team_id)
@@ -122,7 +122,7 @@ class Emulator(Snapshots):
 
     def set_status(self, video_id: int, status: int) -> Task:
         """Force a transition (5 -> 1/6/7/8, 1 -> 6) through the same edge as a due one."""
-        with self._unit:
+        with self._unit(None):
             task = self.task(video_id)
             now = self.now(task.team_id)
             target = Status(status) if status in Status._value2member_map_ else None
@@ -140,7 +140,7 @@ class Emulator(Snapshots):
         """Change a running task's progression (counted from its creation) or outcome."""
         new_progression = checked(parse_progression, progression, "progression")
         new_outcome = checked(parse_outcomes, outcome, "outcome")
-        with self._unit:
+        with self._unit(None):
             task = self.task(video_id)
             if task.status is not Status.RUNNING:
                 raise Conflict(f"video {video_id} is no longer running (status {task.status})")
@@ -173,7 +173,7 @@ class Emulator(Snapshots):
         if incoming is not None and info is not None:
             stored = stored_file(incoming.token, "image", info.format, incoming.size)
             self.files.keep(incoming, stored.name)
-        with self._unit:
+        with self._unit(team_id):
             now = self._settle(team_id)
             self._team(team_id)
             image = StoredImage(self._new_id(), team_id, now, stored, url, info)
@@ -192,7 +192,7 @@ class Emulator(Snapshots):
         if incoming is not None and info is not None:
             stored = stored_file(incoming.token, "media", info.container, incoming.size)
             self.files.keep(incoming, stored.name)
-        with self._unit:
+        with self._unit(team_id):
             now = self._settle(team_id)
             self._team(team_id)
             kind: MediaKind = "video" if media_type == "video" else "audio"
@@ -222,7 +222,7 @@ class Emulator(Snapshots):
 
     def download(self, token: str) -> Download:
         """The file behind a returned URL; unknown and deleted ones are 404."""
-        with self._unit:
+        with self._unit(None):
             stored = self.world.uploads.files.get(token)
             if stored is not None:
                 etag = f'"{token}-{stored.size:x}"'

@@ -111,7 +111,7 @@ class Lifecycle(State):
         teams): no tasks, uploads, faults, policies, journal entries or clock offsets.
         With `team`, only that team's share of each, so parallel test workers can share
         one server. Ids go on from where they were: a reset never reuses one."""
-        with self._unit:
+        with self._unit(team):
             if team is not None:
                 self._reset_team(team)
                 return

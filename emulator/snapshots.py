@@ -21,7 +21,7 @@ class Snapshots(Control):
     def save_snapshot(self, name: str, overwrite: bool = False) -> dict[str, Any]:
         """The whole state into the snapshot `name` (409 if it exists, unless told)."""
         path = self._snapshot_path(name)
-        with self._unit:
+        with self._unit(None):
             if path.exists() and not overwrite:
                 raise Conflict(f"snapshot {name!r} exists; send \"overwrite\": true to replace it",
                                reason="snapshot_exists")
@@ -57,7 +57,7 @@ class Snapshots(Control):
 
     def restore_snapshot(self, name: str) -> None:
         path = self.snapshot_file(name)
-        with self._unit:
+        with self._unit(None):
             try:
                 self._install(path)
             except StateFileError as exc:

@@ -2,7 +2,7 @@
 
 `State` owns everything: settings, clock, random source and ids, the `World` (teams,
 ledgers, tasks, uploads, faults), the store that keeps it, the journal and coverage.
-Every use case is one unit of work: `with self._unit:` takes the lock, the use case
+Every use case is one unit of work: `with self._unit(team):` takes the lock, the use case
 settles what has fallen due for the team it concerns, checks and acts, noting what it
 changed in `self._changes`; when the outermost unit ends, the store commits those
 changes in one transaction, before the answer goes out. Nothing inside awaits, so no
@@ -41,16 +41,35 @@ from .store.sqlite import SqliteStore
 
 
 class _Unit:
-    """`with state._unit:` one unit of work (re-entrant; the outermost one commits)."""
+    """`with state._unit(team):` one unit of work for `team` (None: no one team).
 
-    __slots__ = ("_state",)
+    Re-entrant; the outermost unit asks the store to bring the team up to date before it
+    starts (a no-op for a store nobody else writes) and commits when it ends. Calling
+    it takes the lock, so the team it records is this thread's."""
+
+    __slots__ = ("_state", "_team")
 
     def __init__(self, state: State) -> None:
         self._state = state
+        self._team: str | None = None
+
+    def __call__(self, team_id: str | None) -> _Unit:
+        self._state._lock.acquire()
+        self._team = team_id
+        return self
 
     def __enter__(self) -> None:
-        self._state._lock.acquire()
-        self._state._depth += 1
+        state = self._state
+        state._depth += 1
+        if state._depth == 1:
+            try:
+                state.store.refresh(self._team)
+            except BaseException as exc:
+                state._depth -= 1
+                state._lock.release()
+                if isinstance(exc, StoreError):
+                    raise StoreUnavailable(f"the state could not be read: {exc}") from exc
+                raise
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -186,7 +205,7 @@ class State:
             raise Conflict("the clock is the wall clock; start with clock=manual to move it")
         if not seconds >= 0:
             raise Conflict(f"seconds must be a non-negative number, got {seconds!r}")
-        with self._unit:
+        with self._unit(team):
             if team is None:
                 self.clock.advance(seconds)
                 self._changes.meta_value("clock_now")
@@ -232,7 +251,7 @@ class State:
 
     def authenticate(self, key: str | None) -> str:
         """The team id for an API key; in open mode an unlisted key opens its own team."""
-        with self._unit:
+        with self._unit(None):
             team_id = self.world.accounts.team_id_for(key or "")
             if team_id is None:
                 raise Unauthorized(_auth_message(key), reason="auth")
