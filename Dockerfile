@@ -3,7 +3,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
-COPY emulator ./emulator
+COPY pixverse_emulator ./pixverse_emulator
 COPY fixtures ./fixtures
 # /data is the data folder: mount a volume there and set PIXVERSE_EMULATOR_DATA_DIR=/data
 # to keep the state across restarts (without it the emulator runs in memory).

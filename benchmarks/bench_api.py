@@ -77,7 +77,7 @@ def main() -> None:
     emu_env = {"PIXVERSE_EMULATOR_DEFAULT_PENDING_CAP": "1000000",
                "PIXVERSE_EMULATOR_DEFAULT_CREDITS": "1000000000",
                "PIXVERSE_EMULATOR_JOURNAL_SIZE": "1000"}
-    emu_cmd = [sys.executable, "-m", "emulator", "--port", str(emu_port)]
+    emu_cmd = [sys.executable, "-m", "pixverse_emulator", "--port", str(emu_port)]
     bare_cmd = uvicorn_cmd("benchmarks.bare_app:app", bare_port)
     results: dict[str, list[dict[str, Any]]] = {"emulator": [], "bare": []}
     with server(emu_cmd, emu_port, emu_env), server(bare_cmd, bare_port, {}):

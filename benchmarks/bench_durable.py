@@ -1,6 +1,6 @@
 """Durable mode against memory mode, in one run.
 
-1. Throughput: two `python -m emulator` servers, one in memory and one on a data
+1. Throughput: two `python -m pixverse_emulator` servers, one in memory and one on a data
    folder (same settings otherwise), driven in alternating rounds by the same thin
    keep-alive client as bench_api.py: a mixed load (create, then poll 4 times) and a
    poll-only load (8 connections polling finished tasks). Targets: durable/memory
@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_api import best, free_port, print_table, server  # noqa: E402
 from httpload import Connection, run_load  # noqa: E402
 
-from emulator import Emulator, ManualClock, Settings  # noqa: E402
-from emulator.domain.schemas import TextCreate  # noqa: E402
-from emulator.media.probe import ImageInfo  # noqa: E402
+from pixverse_emulator import Emulator, ManualClock, Settings  # noqa: E402
+from pixverse_emulator.domain.schemas import TextCreate  # noqa: E402
+from pixverse_emulator.media.probe import ImageInfo  # noqa: E402
 
 ENV = {"PIXVERSE_EMULATOR_DEFAULT_PENDING_CAP": "1000000",
        "PIXVERSE_EMULATOR_DEFAULT_CREDITS": "1000000000"}
@@ -48,7 +48,7 @@ PNG = (Path(__file__).resolve().parent.parent / "fixtures" / "sample.png").read_
 
 def throughput(rounds: int, steps: int, folder: Path) -> dict[str, list[dict[str, Any]]]:
     ports = {"memory": free_port(), "durable": free_port()}
-    command = [sys.executable, "-m", "emulator", "--port"]
+    command = [sys.executable, "-m", "pixverse_emulator", "--port"]
     results: dict[str, list[dict[str, Any]]] = {
         "memory": [], "durable": [], "memory_polls": [], "durable_polls": []}
     with server(command + [str(ports["memory"])], ports["memory"], ENV), \
@@ -152,7 +152,7 @@ def open_folder(folder: Path) -> None:
 def cli_to_healthy(folder: Path) -> float:
     port = free_port()
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "emulator", "--port", str(port),
+    process = subprocess.Popen([sys.executable, "-m", "pixverse_emulator", "--port", str(port),
                                 "--data-dir", str(folder)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     try:

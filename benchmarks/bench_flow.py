@@ -21,7 +21,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bare_app  # noqa: E402
 
-from emulator import Emulator, ManualClock, Settings, create_app  # noqa: E402
+from pixverse_emulator import Emulator, ManualClock, Settings, create_app  # noqa: E402
 
 BODY = {"model": "pixverse-c1", "prompt": "a cube", "duration": 1, "quality": "360p",
         "aspect_ratio": "16:9"}

@@ -154,7 +154,8 @@ def emulator(port: int, work: Path, tag: str) -> Spec:
            "PIXVERSE_EMULATOR_MEDIA_UPLOAD_LIMIT": str(MEDIA_LIMIT),
            "PIXVERSE_EMULATOR_DEFAULT_CREDITS": "1000000",
            "TMPDIR": str(spool)}  # the multipart parser spools uploads here
-    return Spec("emulator", port, [sys.executable, "-m", "emulator", "--port", str(port)], env)
+    command = [sys.executable, "-m", "pixverse_emulator", "--port", str(port)]
+    return Spec("emulator", port, command, env)
 
 
 def bare(port: int, work: Path, small: Path | None, large: Path | None) -> Spec:

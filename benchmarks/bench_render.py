@@ -13,8 +13,8 @@ import statistics
 import time
 import zlib
 
-from emulator.domain import rules
-from emulator.media.video import render
+from pixverse_emulator.domain import rules
+from pixverse_emulator.media.video import render
 
 BASELINE_DATA = os.urandom(512 * 1024) + bytes(512 * 1024)
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from emulator import Emulator, ManualClock, Settings, create_app
+from pixverse_emulator import Emulator, ManualClock, Settings, create_app
 
 START = 1_780_000_000.0  # a fixed epoch so timestamps in tests are predictable
 

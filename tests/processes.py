@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @contextmanager
 def served(*args: str, env: dict[str, str] | None = None,
            stop: signal.Signals = signal.SIGTERM) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """`python -m emulator --port 0 ARGS`; yields the process and its base URL, and
+    """`python -m pixverse_emulator --port 0 ARGS`; yields the process and its base URL, and
     sends `stop` at the end (SIGTERM: a clean shutdown; SIGKILL: a crash)."""
-    command = [sys.executable, "-m", "emulator", "--port", "0", *args]
+    command = [sys.executable, "-m", "pixverse_emulator", "--port", "0", *args]
     process = subprocess.Popen(command, env={**os.environ, **(env or {})}, cwd=ROOT,
                                stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
@@ -50,6 +50,6 @@ def _ready(process: subprocess.Popen[str]) -> str:
 
 def refused(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """A start that must fail: its exit code and what it said."""
-    command = [sys.executable, "-m", "emulator", "--port", "0", *args]
+    command = [sys.executable, "-m", "pixverse_emulator", "--port", "0", *args]
     return subprocess.run(command, env={**os.environ, **(env or {})}, cwd=ROOT,
                           capture_output=True, text=True, timeout=60)

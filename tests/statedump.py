@@ -12,9 +12,9 @@ import hashlib
 from dataclasses import asdict
 from typing import Any
 
-from emulator import Emulator
-from emulator.domain.tasks import Status
-from emulator.http import views
+from pixverse_emulator import Emulator
+from pixverse_emulator.domain.tasks import Status
+from pixverse_emulator.http import views
 
 
 def dump(emulator: Emulator, *, files: bool = True, clock: bool = True) -> dict[str, Any]:

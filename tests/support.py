@@ -98,7 +98,7 @@ class CountingFile:
 
 def only_probe_errors(data: bytes) -> None:
     """Both probes on any bytes: a ProbeError is fine, anything else fails the test."""
-    from emulator.media.probe import ProbeError, probe_image, probe_media
+    from pixverse_emulator.media.probe import ProbeError, probe_image, probe_media
 
     for probe in (probe_image, probe_media):
         try:

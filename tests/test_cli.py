@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.cli import parse_args
+from pixverse_emulator.cli import parse_args
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_python_dash_m_serves_and_answers_health(tmp_path: Path) -> None:
     env = {**os.environ, "PIXVERSE_EMULATOR_CLOCK": "manual",
            "PIXVERSE_EMULATOR_DATA_DIR": str(tmp_path)}
-    command = [sys.executable, "-m", "emulator", "--port", "0", "--config",
+    command = [sys.executable, "-m", "pixverse_emulator", "--port", "0", "--config",
                str(ROOT / "fixtures/emulator.toml")]
     with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as process:
         try:
@@ -51,14 +51,14 @@ def check_live_server(process: subprocess.Popen[str]) -> None:
 def test_bad_config_exits_with_a_clear_message(tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
     config.write_text("run_seconds = -3\n")
-    run = subprocess.run([sys.executable, "-m", "emulator", "--config", str(config)],
+    run = subprocess.run([sys.executable, "-m", "pixverse_emulator", "--config", str(config)],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode != 0
     assert "run_seconds" in run.stderr and "bad settings" in run.stderr
 
 
 def test_missing_config_file_is_reported(tmp_path: Path) -> None:
-    run = subprocess.run([sys.executable, "-m", "emulator", "--config",
+    run = subprocess.run([sys.executable, "-m", "pixverse_emulator", "--config",
                           str(tmp_path / "nope.toml")], capture_output=True, text=True, timeout=60)
     assert run.returncode != 0 and "nope.toml" in run.stderr
 

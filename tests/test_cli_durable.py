@@ -13,7 +13,7 @@ from typing import Any
 
 from processes import refused, served
 
-from emulator.store import schema
+from pixverse_emulator.store import schema
 
 TEXT = "/openapi/v2/video/text/generate"
 BODY = {"model": "pixverse-c1", "prompt": "a cube", "duration": 1, "quality": "360p",

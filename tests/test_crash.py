@@ -26,8 +26,8 @@ from processes import served
 from statedump import check_ledgers
 from support import png_bytes, text_body
 
-from emulator import Emulator, Settings
-from emulator.domain.tasks import Status
+from pixverse_emulator import Emulator, Settings
+from pixverse_emulator.domain.tasks import Status
 
 ROUNDS = 20
 WORKERS = 4

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator import Emulator, Settings, create_app
-from emulator.http.server import LiveServer
+from pixverse_emulator import Emulator, Settings, create_app
+from pixverse_emulator.http.server import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -58,7 +58,7 @@ def test_toml_example_is_the_fixture_and_loads() -> None:
 
 
 def test_every_error_code_is_in_the_readme_table() -> None:
-    from emulator.errors import CATALOGUE
+    from pixverse_emulator.errors import CATALOGUE
 
     for error in CATALOGUE:
         row = f"| {error.http_status} | {error.err_code} | {error.code} |"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.pytest_plugin import PixverseEmulator
+from pixverse_emulator.pytest_plugin import PixverseEmulator
 
 pytest_plugins = ["pytester"]
 
@@ -115,11 +115,11 @@ def dockerfile_healthcheck() -> str:
 
 @pytest.fixture
 def compose_emulator(tmp_path: Path) -> Iterator[str]:
-    """`python -m emulator` with the emulator service's environment; its base URL once
+    """`python -m pixverse_emulator` with the emulator service's environment; its base URL once
     uvicorn says it is listening (an event, not a sleep)."""
     env = {**os.environ, **compose_environment("emulator"),
            "PIXVERSE_EMULATOR_DATA_DIR": str(tmp_path)}
-    command = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0"]
+    command = [sys.executable, "-m", "pixverse_emulator", "--host", "127.0.0.1", "--port", "0"]
     with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as process:
         try:
             assert process.stderr is not None

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from emulator import Emulator, ManualClock, Settings
-from emulator.store.schema import SCHEMA_VERSION
+from pixverse_emulator import Emulator, ManualClock, Settings
+from pixverse_emulator.store.schema import SCHEMA_VERSION
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 VERSIONS = sorted((FIXTURES / "state").glob("v*"), key=lambda p: int(p.name[1:]))

@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 from support import auth, error_of, resp, text_body
 
-from emulator import Emulator
+from pixverse_emulator import Emulator
 
 TEXT = "/openapi/v2/video/text/generate"
 
@@ -141,7 +141,7 @@ def test_the_journal_has_the_entry_before_the_answer_ends(emulator: Emulator) ->
     server's thread could otherwise record it after the client looked)."""
     import asyncio
 
-    from emulator import create_app
+    from pixverse_emulator import create_app
 
     seen_at_last_byte: list[int] = []
 

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from support import auth, text_body
 
-from emulator import Emulator, create_app
-from emulator.domain.schemas import TextCreate
+from pixverse_emulator import Emulator, create_app
+from pixverse_emulator.domain.schemas import TextCreate
 
 
 def test_concurrent_http_creates_respect_balance_and_cap(emulator: Emulator) -> None:

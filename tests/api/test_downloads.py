@@ -6,9 +6,9 @@ import pytest
 from starlette.testclient import TestClient
 from support import FIXTURES, auth, error_of, resp, text_body
 
-from emulator import Emulator
-from emulator.errors import RangeNotSatisfiable
-from emulator.http.downloads import byte_range
+from pixverse_emulator import Emulator
+from pixverse_emulator.errors import RangeNotSatisfiable
+from pixverse_emulator.http.downloads import byte_range
 
 SAMPLE = (FIXTURES / "sample.png").read_bytes()
 

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from statedump import check_ledgers, dump
 from support import FIXTURES, auth, error_of, png_bytes, resp, text_body, wav_bytes
 
-from emulator import Emulator, ManualClock, Settings, create_app
+from pixverse_emulator import Emulator, ManualClock, Settings, create_app
 
 TEXT = "/openapi/v2/video/text/generate"
 RESULT = "/openapi/v2/video/result"

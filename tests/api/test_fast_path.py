@@ -9,8 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 from support import auth, text_body
 
-from emulator import Emulator, create_app
-from emulator.http.fast_path import FastPath
+from pixverse_emulator import Emulator, create_app
+from pixverse_emulator.http.fast_path import FastPath
 
 TEXT = "/openapi/v2/video/text/generate"
 CASES: list[tuple[str, str, dict[str, Any]]] = [
@@ -42,7 +42,7 @@ def router_only(emulator: Emulator) -> Any:
 
 @pytest.fixture
 def clients(tmp_path: Any) -> Iterator[tuple[TestClient, TestClient]]:
-    from emulator import ManualClock, Settings
+    from pixverse_emulator import ManualClock, Settings
 
     emulators = [Emulator(Settings(clock="manual", seed=7), clock=ManualClock(0))
                  for _ in ("fast", "routed")]

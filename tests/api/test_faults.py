@@ -13,11 +13,11 @@ import pytest
 from starlette.testclient import TestClient
 from support import auth, error_of, resp, text_body, wav_bytes
 
-from emulator import Emulator, create_app
-from emulator.http.fast_path import FastPath
-from emulator.http.fault_injector import FaultInjector
-from emulator.http.middleware import BodyLimit, RequestContext
-from emulator.http.server import LiveServer
+from pixverse_emulator import Emulator, create_app
+from pixverse_emulator.http.fast_path import FastPath
+from pixverse_emulator.http.fault_injector import FaultInjector
+from pixverse_emulator.http.middleware import BodyLimit, RequestContext
+from pixverse_emulator.http.server import LiveServer
 
 FAULTS = "/_emulator/faults"
 TEXT = "/openapi/v2/video/text/generate"

@@ -7,7 +7,7 @@ import re
 from starlette.testclient import TestClient
 from support import auth, resp, text_body
 
-from emulator import Emulator
+from pixverse_emulator import Emulator
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 

@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 from support import FIXTURES, auth, error_of, resp, text_body
 
-from emulator import Emulator
+from pixverse_emulator import Emulator
 
 TEXT = "/openapi/v2/video/text/generate"
 

@@ -6,7 +6,7 @@ import pytest
 from starlette.testclient import TestClient
 from support import auth, resp, text_body
 
-from emulator import Emulator
+from pixverse_emulator import Emulator
 
 LONG = {"360p": 640, "540p": 1024, "720p": 1280, "1080p": 1920}
 RATIOS = ["16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9"]

@@ -8,8 +8,8 @@ import pytest
 from starlette.testclient import TestClient
 from support import auth, error_of, resp, text_body
 
-from emulator import Emulator
-from emulator.domain.faults import FaultRule
+from pixverse_emulator import Emulator
+from pixverse_emulator.domain.faults import FaultRule
 
 TEXT = "/openapi/v2/video/text/generate"
 

@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 from support import auth, error_of, png_bytes, resp, text_body, wav_bytes
 
-from emulator import Emulator
+from pixverse_emulator import Emulator
 
 V2 = "/openapi/v2"
 
@@ -194,7 +194,7 @@ def test_extend_chain_stops_at_the_source_limit(client: TestClient, emulator: Em
 
 def test_extend_of_an_oversized_upload_is_400017(client: TestClient,
                                                  emulator: Emulator) -> None:
-    from emulator.media.probe import MediaInfo
+    from pixverse_emulator.media.probe import MediaInfo
 
     info = MediaInfo("video", "mp4", 5.0, 3840, 2160, False)
     media = emulator.add_media("team-a", "video", None, "https://x.invalid/4k.mp4", info)

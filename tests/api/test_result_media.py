@@ -17,7 +17,7 @@ import pytest
 from starlette.testclient import TestClient
 from support import FIXTURES, auth, png_bytes, resp, text_body
 
-from emulator import Emulator
+from pixverse_emulator import Emulator
 
 av = pytest.importorskip("av", reason="PyAV (test extra) decodes the generated videos")
 

@@ -14,9 +14,9 @@ from statedump import check_ledgers, dump
 from support import auth, error_of, png_bytes, resp
 from test_durable import IMAGE, RESULT, START, SteppedWallClock, busy_state, create
 
-from emulator import Emulator, ManualClock, Settings, create_app
-from emulator.settings import TeamConfig
-from emulator.store.schema import StateFileError
+from pixverse_emulator import Emulator, ManualClock, Settings, create_app
+from pixverse_emulator.settings import TeamConfig
+from pixverse_emulator.store.schema import StateFileError
 
 SNAPSHOTS = "/_emulator/snapshots"
 

@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 from support import FIXTURES, auth, error_of, png_bytes, resp, wav_bytes
 
-from emulator import Emulator
+from pixverse_emulator import Emulator
 
 IMAGE = "/openapi/v2/image/upload"
 MEDIA = "/openapi/v2/media/upload"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.version import __version__
+from pixverse_emulator.version import __version__
 
 pytest_plugins = ["pytester"]
 
@@ -38,16 +38,35 @@ def create_and_wait(emu, prompt="a small blue cube"):
 
 def test_registered_by_entry_point_only() -> None:
     (plugin,) = [e for e in entry_points(group="pytest11") if e.name == "pixverse_emulator"]
-    assert plugin.value == "emulator.pytest_plugin"
+    assert plugin.value == "pixverse_emulator.pytest_plugin"
     root = Path(__file__).resolve().parents[2]
     for conftest in root.glob("tests/**/conftest.py"):
-        assert "emulator.pytest_plugin" not in conftest.read_text(), conftest
+        assert "pixverse_emulator.pytest_plugin" not in conftest.read_text(), conftest
+
+
+def test_a_project_with_its_own_emulator_module_loads_the_plugin(
+    pytester: pytest.Pytester,
+) -> None:
+    """`python -m pytest` puts the project folder first on sys.path: a user's own
+    `emulator.py` must not shadow the plugin (the package imports as pixverse_emulator)."""
+    pytester.makepyfile(emulator="WHOSE = 'the project'\n")
+    pytester.makepyfile(CREATE_AND_WAIT + """
+import emulator
+
+def test_both(pixverse_emulator):
+    assert emulator.WHOSE == "the project"
+    assert create_and_wait(pixverse_emulator)["status"] == 1
+""")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert "Error while loading plugin" not in result.stderr.str()
+    result.assert_outcomes(passed=1)
 
 
 def test_importing_the_plugin_loads_no_web_stack() -> None:
     code = (
-        "import sys, emulator.pytest_plugin\n"
-        "heavy = [m for m in ('fastapi', 'starlette', 'uvicorn', 'pydantic', 'emulator.core')"
+        "import sys, pixverse_emulator.pytest_plugin\n"
+        "heavy = [m for m in ('fastapi', 'starlette', 'uvicorn', 'pydantic',"
+        " 'pixverse_emulator.core')"
         " if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
@@ -62,7 +81,7 @@ def test_a_run_that_uses_no_fixture_loads_no_web_stack(pytester: pytest.Pytester
         import sys
 
         def test_nothing_heavy():
-            assert "fastapi" not in sys.modules and "emulator.core" not in sys.modules
+            assert "fastapi" not in sys.modules and "pixverse_emulator.core" not in sys.modules
         """
     )
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)

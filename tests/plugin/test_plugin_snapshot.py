@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator import Emulator, Settings
+from pixverse_emulator import Emulator, Settings
 
 pytest_plugins = ["pytester"]
 

@@ -14,10 +14,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from statedump import dump
 from support import png_bytes
 
-from emulator import Emulator, ManualClock, Settings, Status
-from emulator.domain.schemas import TextCreate
-from emulator.errors import EmulatorError
-from emulator.media.probe import ImageInfo
+from pixverse_emulator import Emulator, ManualClock, Settings, Status
+from pixverse_emulator.domain.schemas import TextCreate
+from pixverse_emulator.errors import EmulatorError
+from pixverse_emulator.media.probe import ImageInfo
 
 TEAMS = ("a", "b")
 DIRECTIVES = ("", "[emulator:moderated]", "[emulator:failed]", "[emulator:stuck]",

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.domain.accounts import Accounts, Team
-from emulator.errors import Conflict
+from pixverse_emulator.domain.accounts import Accounts, Team
+from pixverse_emulator.errors import Conflict
 
 
 def test_open_mode_maps_unlisted_keys_to_their_own_team() -> None:

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.domain.directives import Directives, parse_directives
-from emulator.domain.policies import Progression
-from emulator.domain.tasks import Status
-from emulator.errors import InvalidField
+from pixverse_emulator.domain.directives import Directives, parse_directives
+from pixverse_emulator.domain.policies import Progression
+from pixverse_emulator.domain.tasks import Status
+from pixverse_emulator.errors import InvalidField
 
 
 @pytest.mark.parametrize(

@@ -10,15 +10,26 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from emulator.domain.faults import CREATE_ROUTES, FaultBook, FaultRule, Upstream, route_name
-from emulator.errors import (
+from pixverse_emulator.domain.faults import (
+    CREATE_ROUTES,
+    FaultBook,
+    FaultRule,
+    Upstream,
+    route_name,
+)
+from pixverse_emulator.errors import (
     InsufficientCredits,
     InvalidField,
     PayloadTooLarge,
     TooManyPending,
     UnsupportedModel,
 )
-from emulator.http.fault_injector import api_key_of, error_class, truncating, upstream_message
+from pixverse_emulator.http.fault_injector import (
+    api_key_of,
+    error_class,
+    truncating,
+    upstream_message,
+)
 
 ROUTE_PATHS = {
     "text": ("POST", "/openapi/v2/video/text/generate"),

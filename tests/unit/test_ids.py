@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from emulator.ids import ID_HIGH, ID_LOW, MAX_STEP, IdSource, run_random
+from pixverse_emulator.ids import ID_HIGH, ID_LOW, MAX_STEP, IdSource, run_random
 
 
 def test_ids_have_15_digits_and_always_grow() -> None:

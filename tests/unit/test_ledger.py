@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.domain.ledger import Ledger
-from emulator.errors import InsufficientCredits
+from pixverse_emulator.domain.ledger import Ledger
+from pixverse_emulator.errors import InsufficientCredits
 
 
 def balances(ledger: Ledger, team: str) -> tuple[int, int, int, int]:

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.domain.policies import (
+from pixverse_emulator.domain.policies import (
     OutcomeSequence,
     Progression,
     parse_outcomes,
     parse_progression,
 )
-from emulator.domain.tasks import Status
+from pixverse_emulator.domain.tasks import Status
 
 
 @pytest.mark.parametrize(

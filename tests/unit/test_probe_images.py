@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import CountingFile, mutated, only_probe_errors
 
-from emulator.media.probe import (
+from pixverse_emulator.media.probe import (
     MAX_IMAGE_SIDE,
     ImageInfo,
     ProbeError,

@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import CountingFile, mutated, only_probe_errors
 
-from emulator.media.probe import MediaInfo, ProbeError, probe_media, sniff_media
-from emulator.media.probe.adts import MAX_WALKED_FRAMES
+from pixverse_emulator.media.probe import MediaInfo, ProbeError, probe_media, sniff_media
+from pixverse_emulator.media.probe.adts import MAX_WALKED_FRAMES
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 MEDIA_FIXTURES = {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.media.probe import ProbeError, probe_media
+from pixverse_emulator.media.probe import ProbeError, probe_media
 
 av = pytest.importorskip("av", reason="PyAV writes the reference WebM")
 np = pytest.importorskip("numpy", reason="PyAV frames are built from arrays")

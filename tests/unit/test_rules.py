@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.domain import rules
+from pixverse_emulator.domain import rules
 
 
 def test_smoke_price_is_three_credits() -> None:

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from emulator.clock import ManualClock
-from emulator.settings import Settings
+from pixverse_emulator.clock import ManualClock
+from pixverse_emulator.settings import Settings
 
 
 def test_defaults() -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from test_sqlite_store import META, fingerprint, world_with_everything
 
-from emulator.store import schema
-from emulator.store.files import FileArea
-from emulator.store.schema import StateFileError
-from emulator.store.snapshots import (
+from pixverse_emulator.store import schema
+from pixverse_emulator.store.files import FileArea
+from pixverse_emulator.store.schema import StateFileError
+from pixverse_emulator.store.snapshots import (
     BadSnapshotName,
     Shelf,
     check_name,

@@ -11,18 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from emulator.domain.accounts import Accounts, Team
-from emulator.domain.faults import FaultRule
-from emulator.domain.policies import OutcomeSequence, parse_progression
-from emulator.domain.tasks import Status, Task, VideoSpec
-from emulator.domain.uploads import StoredFile, StoredImage, StoredMedia
-from emulator.domain.world import World
-from emulator.media.probe import ImageInfo, MediaInfo
-from emulator.store import schema
-from emulator.store.base import Changes, StoreError
-from emulator.store.folder import FolderInUse, FolderLock
-from emulator.store.schema import StateFileError
-from emulator.store.sqlite import SqliteStore
+from pixverse_emulator.domain.accounts import Accounts, Team
+from pixverse_emulator.domain.faults import FaultRule
+from pixverse_emulator.domain.policies import OutcomeSequence, parse_progression
+from pixverse_emulator.domain.tasks import Status, Task, VideoSpec
+from pixverse_emulator.domain.uploads import StoredFile, StoredImage, StoredMedia
+from pixverse_emulator.domain.world import World
+from pixverse_emulator.media.probe import ImageInfo, MediaInfo
+from pixverse_emulator.store import schema
+from pixverse_emulator.store.base import Changes, StoreError
+from pixverse_emulator.store.folder import FolderInUse, FolderLock
+from pixverse_emulator.store.schema import StateFileError
+from pixverse_emulator.store.sqlite import SqliteStore
 
 META = {"id_high": 123_000_000_000_000, "clock_now": 50.0, "fault_next_id": 1,
         "profile": "worldrouter"}
@@ -301,7 +301,7 @@ def test_the_wal_is_checkpointed_off_the_commit_path(
     every so many commits, the writer catches up the rest, and later commits reuse the
     WAL from its start, so it stays bounded under a steady stream of commits (without
     this, these 600 commits of 2 KB tasks would grow it past 2.5 MB)."""
-    from emulator.store import checkpoint
+    from pixverse_emulator.store import checkpoint
 
     monkeypatch.setattr(checkpoint, "COMMITS_PER_CHECKPOINT", 20)
     store = SqliteStore(tmp_path / "data", "worldrouter")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.domain.tasks import Status, Task, TaskBook, VideoSpec
+from pixverse_emulator.domain.tasks import Status, Task, TaskBook, VideoSpec
 
 SPEC = VideoSpec(640, 360, 1.0, False, 7)
 

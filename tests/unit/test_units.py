@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from emulator import Emulator, Settings
-from emulator.domain.schemas import TextCreate
-from emulator.errors import StoreUnavailable
-from emulator.store.base import StoreError
+from pixverse_emulator import Emulator, Settings
+from pixverse_emulator.domain.schemas import TextCreate
+from pixverse_emulator.errors import StoreUnavailable
+from pixverse_emulator.store.base import StoreError
 
 REQUEST = TextCreate.model_validate({"model": "pixverse-c1", "prompt": "a cat", "duration": 1,
                                      "quality": "360p", "aspect_ratio": "16:9"})

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from emulator.media.video import render_video, video_color, video_frame_count
+from pixverse_emulator.media.video import render_video, video_color, video_frame_count
 
 av = pytest.importorskip("av", reason="PyAV is needed to decode the generated MP4 files")
 
@@ -217,7 +217,7 @@ def test_every_packet_decodes_without_error(width: int, height: int, duration: f
 
 
 def test_same_arguments_give_identical_bytes() -> None:
-    from emulator.media.video import render
+    from pixverse_emulator.media.video import render
 
     first = render_video(640, 360, 5.0, True, 7)
     render._render.cache_clear()  # force a second, independent rendering

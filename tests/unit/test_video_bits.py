@@ -1,4 +1,4 @@
-"""Unit tests of the bitstream building blocks of emulator.media.video (no decoder needed)."""
+"""Unit tests of the bitstream building blocks of the video writer (no decoder needed)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from types import ModuleType
 
 import pytest
 
-from emulator.media.video import aac, bits, color, h264, levels, timeline, video_color
+from pixverse_emulator.media.video import aac, bits, color, h264, levels, timeline, video_color
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from emulator.media.video import aac, render_video, video_frame_count
+from pixverse_emulator.media.video import aac, render_video, video_frame_count
 
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"dinf"}
 

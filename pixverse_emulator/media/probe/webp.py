@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import struct
 
-from emulator.media.probe.errors import ProbeError, tag_name
-from emulator.media.probe.info import ImageInfo, check_image_size
-from emulator.media.probe.reader import Reader
+from pixverse_emulator.media.probe.errors import ProbeError, tag_name
+from pixverse_emulator.media.probe.info import ImageInfo, check_image_size
+from pixverse_emulator.media.probe.reader import Reader
 
 __all__ = ["probe_webp"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulator.media.probe.errors import ProbeError
-from emulator.media.probe.reader import Reader
+from pixverse_emulator.media.probe.errors import ProbeError
+from pixverse_emulator.media.probe.reader import Reader
 
 __all__ = ["MpegFrame", "mp3_duration", "parse_mpeg_header"]
 

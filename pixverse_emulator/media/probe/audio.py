@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import struct
 
-from emulator.media.probe.adts import AdtsFrame, adts_duration, parse_adts_header
-from emulator.media.probe.errors import ProbeError, tag_name
-from emulator.media.probe.info import MediaInfo, check_duration
-from emulator.media.probe.mpeg_audio import MpegFrame, mp3_duration, parse_mpeg_header
-from emulator.media.probe.reader import Reader
+from pixverse_emulator.media.probe.adts import AdtsFrame, adts_duration, parse_adts_header
+from pixverse_emulator.media.probe.errors import ProbeError, tag_name
+from pixverse_emulator.media.probe.info import MediaInfo, check_duration
+from pixverse_emulator.media.probe.mpeg_audio import MpegFrame, mp3_duration, parse_mpeg_header
+from pixverse_emulator.media.probe.reader import Reader
 
 __all__ = ["probe_mpeg_audio", "probe_wav"]
 

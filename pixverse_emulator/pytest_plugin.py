@@ -2,7 +2,7 @@
 
 Registered through the `pytest11` entry point, so pytest imports this module in every
 run of every project that installs the package. That is why it imports only the
-standard library, pytest and `emulator.version` here: FastAPI, uvicorn and the
+standard library, pytest and `pixverse_emulator.version` here: FastAPI, uvicorn and the
 Emulator load inside the fixtures, the first time a test asks for one.
 
 Fixtures:
@@ -27,14 +27,14 @@ from uuid import uuid4
 
 import pytest
 
-from emulator.testing import APP_BASE_URL, CoverageReport, PixverseEmulator
-from emulator.version import __version__
+from pixverse_emulator.testing import APP_BASE_URL, CoverageReport, PixverseEmulator
+from pixverse_emulator.version import __version__
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
-    from emulator.http.server import LiveServer
-    from emulator.settings import Settings
+    from pixverse_emulator.http.server import LiveServer
+    from pixverse_emulator.settings import Settings
 
 __all__ = ["APP_BASE_URL", "PixverseEmulator"]
 
@@ -82,7 +82,7 @@ class _Instance:
     """One Emulator, with its ASGI app and its live server each made on first use."""
 
     def __init__(self, settings: Settings, tally: _CoverageTally | None) -> None:
-        from emulator.core import Emulator
+        from pixverse_emulator.core import Emulator
 
         self.emulator = Emulator(settings)
         self._tally = tally
@@ -92,7 +92,7 @@ class _Instance:
     def app(self) -> ASGIApp:
         """An app for in-process clients, separate from the one the server runs."""
         if self._app is None:
-            from emulator.http.app import create_app
+            from pixverse_emulator.http.app import create_app
 
             self._app = create_app(self.emulator)
         return self._app
@@ -100,8 +100,8 @@ class _Instance:
     def server(self) -> LiveServer:
         """The live server: its socket is bound before it starts, so it is ready now."""
         if self._server is None:
-            from emulator.http.app import create_app
-            from emulator.http.server import LiveServer
+            from pixverse_emulator.http.app import create_app
+            from pixverse_emulator.http.server import LiveServer
 
             self._server = LiveServer(create_app(self.emulator)).start()
         return self._server
@@ -122,7 +122,7 @@ def _build_settings(*layers: dict[str, Any]) -> Settings:
     """The plugin's defaults, then each layer on top."""
     from pydantic import ValidationError
 
-    from emulator.settings import Settings
+    from pixverse_emulator.settings import Settings
 
     values: dict[str, Any] = dict(PLUGIN_DEFAULTS)
     for layer in layers:

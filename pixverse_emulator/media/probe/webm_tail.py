@@ -4,9 +4,9 @@ Timecode plus its latest block's relative time), without reading the whole file.
 
 from __future__ import annotations
 
-from emulator.media.probe.ebml import Element, ElementId, iter_elements, read_uint
-from emulator.media.probe.errors import ProbeError
-from emulator.media.probe.reader import Reader
+from pixverse_emulator.media.probe.ebml import Element, ElementId, iter_elements, read_uint
+from pixverse_emulator.media.probe.errors import ProbeError
+from pixverse_emulator.media.probe.reader import Reader
 
 __all__ = ["last_block_time"]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from emulator.media.probe.errors import ProbeError
-from emulator.media.probe.info import ImageFormat, ImageInfo
-from emulator.media.probe.jpeg import probe_jpeg
-from emulator.media.probe.png import PNG_SIGNATURE, probe_png
-from emulator.media.probe.reader import Reader
-from emulator.media.probe.webp import probe_webp
+from pixverse_emulator.media.probe.errors import ProbeError
+from pixverse_emulator.media.probe.info import ImageFormat, ImageInfo
+from pixverse_emulator.media.probe.jpeg import probe_jpeg
+from pixverse_emulator.media.probe.png import PNG_SIGNATURE, probe_png
+from pixverse_emulator.media.probe.reader import Reader
+from pixverse_emulator.media.probe.webp import probe_webp
 
 __all__ = ["probe_image", "sniff_image"]
 

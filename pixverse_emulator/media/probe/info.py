@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from emulator.media.probe.errors import ProbeError
+from pixverse_emulator.media.probe.errors import ProbeError
 
 __all__ = ["MAX_IMAGE_SIDE", "ImageInfo", "MediaInfo", "check_duration", "check_image_size"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import struct
 import zlib
 
-from emulator.media.probe.errors import ProbeError
-from emulator.media.probe.info import ImageInfo, check_image_size
-from emulator.media.probe.reader import Reader
+from pixverse_emulator.media.probe.errors import ProbeError
+from pixverse_emulator.media.probe.info import ImageInfo, check_image_size
+from pixverse_emulator.media.probe.reader import Reader
 
 __all__ = ["PNG_SIGNATURE", "probe_png"]
 

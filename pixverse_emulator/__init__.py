@@ -1,6 +1,6 @@
 """pixverse-emulator: an offline stand-in for WorldRouter's PixVerse-compatible API.
 
-Names load on first use (PEP 562), so `import emulator.pytest_plugin`, which pytest
+Names load on first use (PEP 562), so `import pixverse_emulator.pytest_plugin`, which pytest
 does in every run of a project that installs this package, does not pull in FastAPI.
 """
 
@@ -48,7 +48,7 @@ _WHERE = {
 
 def __getattr__(name: str) -> Any:
     if name not in _WHERE:
-        raise AttributeError(f"module 'emulator' has no attribute {name!r}")
+        raise AttributeError(f"module 'pixverse_emulator' has no attribute {name!r}")
     value = getattr(import_module(_WHERE[name], __name__), name)
     globals()[name] = value
     return value

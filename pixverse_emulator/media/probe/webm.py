@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulator.media.probe.ebml import (
+from pixverse_emulator.media.probe.ebml import (
     Element,
     ElementId,
     element_name,
@@ -13,10 +13,10 @@ from emulator.media.probe.ebml import (
     read_string,
     read_uint,
 )
-from emulator.media.probe.errors import ProbeError
-from emulator.media.probe.info import MediaInfo, check_duration
-from emulator.media.probe.reader import Reader
-from emulator.media.probe.webm_tail import last_block_time
+from pixverse_emulator.media.probe.errors import ProbeError
+from pixverse_emulator.media.probe.info import MediaInfo, check_duration
+from pixverse_emulator.media.probe.reader import Reader
+from pixverse_emulator.media.probe.webm_tail import last_block_time
 
 __all__ = ["probe_webm"]
 

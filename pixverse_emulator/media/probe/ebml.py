@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 
-from emulator.media.probe.errors import ProbeError
-from emulator.media.probe.reader import Reader
+from pixverse_emulator.media.probe.errors import ProbeError
+from pixverse_emulator.media.probe.reader import Reader
 
 __all__ = [
     "MAX_ELEMENTS",

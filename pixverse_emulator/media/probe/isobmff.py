@@ -9,10 +9,10 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from emulator.media.probe.boxes import Box, iter_boxes, read_box_prefix, read_full_box
-from emulator.media.probe.errors import ProbeError
-from emulator.media.probe.info import Container, MediaInfo, check_duration
-from emulator.media.probe.reader import Reader
+from pixverse_emulator.media.probe.boxes import Box, iter_boxes, read_box_prefix, read_full_box
+from pixverse_emulator.media.probe.errors import ProbeError
+from pixverse_emulator.media.probe.info import Container, MediaInfo, check_duration
+from pixverse_emulator.media.probe.reader import Reader
 
 __all__ = ["QUICKTIME_TOP_LEVEL", "container_for_brand", "probe_isobmff"]
 

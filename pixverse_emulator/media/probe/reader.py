@@ -6,7 +6,7 @@ import os
 from types import TracebackType
 from typing import BinaryIO
 
-from emulator.media.probe.errors import ProbeError
+from pixverse_emulator.media.probe.errors import ProbeError
 
 __all__ = ["MAX_BYTES_READ", "MAX_READS", "Reader"]
 

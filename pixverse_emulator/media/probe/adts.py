@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulator.media.probe.reader import Reader
+from pixverse_emulator.media.probe.reader import Reader
 
 __all__ = ["MAX_WALKED_FRAMES", "AdtsFrame", "adts_duration", "parse_adts_header"]
 

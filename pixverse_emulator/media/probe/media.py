@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from emulator.media.probe.adts import parse_adts_header
-from emulator.media.probe.audio import probe_mpeg_audio, probe_wav
-from emulator.media.probe.errors import ProbeError
-from emulator.media.probe.info import Container, MediaInfo
-from emulator.media.probe.isobmff import QUICKTIME_TOP_LEVEL, container_for_brand, probe_isobmff
-from emulator.media.probe.mpeg_audio import parse_mpeg_header
-from emulator.media.probe.reader import Reader
-from emulator.media.probe.webm import probe_webm
+from pixverse_emulator.media.probe.adts import parse_adts_header
+from pixverse_emulator.media.probe.audio import probe_mpeg_audio, probe_wav
+from pixverse_emulator.media.probe.errors import ProbeError
+from pixverse_emulator.media.probe.info import Container, MediaInfo
+from pixverse_emulator.media.probe.isobmff import (
+    QUICKTIME_TOP_LEVEL,
+    container_for_brand,
+    probe_isobmff,
+)
+from pixverse_emulator.media.probe.mpeg_audio import parse_mpeg_header
+from pixverse_emulator.media.probe.reader import Reader
+from pixverse_emulator.media.probe.webm import probe_webm
 
 __all__ = ["probe_media", "sniff_media"]
 

@@ -7,10 +7,10 @@ is not a supported format, is truncated or corrupt, or is outside the limits.
 
 from __future__ import annotations
 
-from emulator.media.probe.errors import ProbeError
-from emulator.media.probe.images import probe_image, sniff_image
-from emulator.media.probe.info import MAX_IMAGE_SIDE, ImageInfo, MediaInfo
-from emulator.media.probe.media import probe_media, sniff_media
+from pixverse_emulator.media.probe.errors import ProbeError
+from pixverse_emulator.media.probe.images import probe_image, sniff_image
+from pixverse_emulator.media.probe.info import MAX_IMAGE_SIDE, ImageInfo, MediaInfo
+from pixverse_emulator.media.probe.media import probe_media, sniff_media
 
 __all__ = [
     "MAX_IMAGE_SIDE",

@@ -6,8 +6,8 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from emulator.media.probe.errors import ProbeError, tag_name
-from emulator.media.probe.reader import Reader
+from pixverse_emulator.media.probe.errors import ProbeError, tag_name
+from pixverse_emulator.media.probe.reader import Reader
 
 __all__ = ["MAX_BOXES", "Box", "iter_boxes", "read_box_prefix", "read_full_box"]
 

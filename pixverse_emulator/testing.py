@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
-    from emulator.core import Emulator
-    from emulator.domain.tasks import Task
+    from pixverse_emulator.core import Emulator
+    from pixverse_emulator.domain.tasks import Task
 
 __all__ = ["APP_BASE_URL", "THIS_TEAM", "PixverseEmulator"]
 
@@ -85,13 +85,13 @@ class PixverseEmulator:
 
     def task(self, video_id: int) -> dict[str, Any]:
         """The control plane's view of a task: status, policy, reads, timeline."""
-        from emulator.http import views
+        from pixverse_emulator.http import views
 
         return views.task_detail(self.emulator.task(video_id))
 
     def settle(self, video_id: int, status: int = 1) -> dict[str, Any]:
         """Force a task to `status` (5 -> 1, 6, 7, 8; 1 -> 6), as the control plane does."""
-        from emulator.http import views
+        from pixverse_emulator.http import views
 
         return views.task_detail(self.emulator.set_status(video_id, status))
 
@@ -99,7 +99,7 @@ class PixverseEmulator:
         self, video_id: int, progression: str | None = None, outcome: str | None = None
     ) -> dict[str, Any]:
         """Change a running task's progression (counted from its creation) or outcome."""
-        from emulator.http import views
+        from pixverse_emulator.http import views
 
         return views.task_detail(self.emulator.set_policy(video_id, progression, outcome))
 
@@ -123,7 +123,7 @@ class PixverseEmulator:
         )
 
     def _owner_view(self, task: Task) -> dict[str, Any]:
-        from emulator.http import views
+        from pixverse_emulator.http import views
 
         public_url = self.emulator.settings.public_url
         return views.result(task, _Origin(public_url or self.base_url))
@@ -184,7 +184,7 @@ class PixverseEmulator:
 
     def ledger(self) -> list[dict[str, Any]]:
         """This team's credit ledger, oldest first (grant, hold, capture, release)."""
-        from emulator.http import views
+        from pixverse_emulator.http import views
 
         return [views.ledger_entry(e) for e in self.emulator.ledger_entries(self.team_id)]
 
@@ -213,8 +213,8 @@ class PixverseEmulator:
         `fault(route="result", error="not_found", count=1)`); returns the stored rule.
         Checked as `POST /_emulator/faults` checks it, so a typo fails here instead of
         giving a rule that never fires."""
-        from emulator.domain.faults import FaultRule
-        from emulator.http.admin_faults import check_rule
+        from pixverse_emulator.domain.faults import FaultRule
+        from pixverse_emulator.http.admin_faults import check_rule
 
         checked = FaultRule(team=self.team_id, **rule)
         check_rule(checked)
