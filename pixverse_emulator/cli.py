@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from .core import Emulator
 from .http.app import create_app
+from .http.serving import config, lock_control_plane, with_tls_files
 from .settings import Settings
 from .store.folder import FolderInUse
 from .store.schema import StateFileError
@@ -32,6 +33,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--snapshot", metavar="FILE",
                         help="start from this snapshot file when the state is new")
     parser.add_argument("--seed", type=int, help="make a fresh run's ids repeatable")
+    parser.add_argument("--admin-token", metavar="TOKEN",
+                        help="the bearer token the control plane /_emulator/* needs")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser.parse_args(argv)
 
@@ -39,7 +42,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def load_settings(args: argparse.Namespace) -> Settings:
     try:
         return Settings.load(args.config, host=args.host, port=args.port,
-                             data_dir=args.data_dir, snapshot=args.snapshot, seed=args.seed)
+                             data_dir=args.data_dir, snapshot=args.snapshot, seed=args.seed,
+                             admin_token=args.admin_token)
     except (OSError, ValueError) as exc:  # ValidationError and TOMLDecodeError are ValueErrors
         detail = exc if not isinstance(exc, ValidationError) else _settings_errors(exc)
         sys.exit(f"pixverse-emulator: bad settings: {detail}")
@@ -61,11 +65,13 @@ def open_emulator(settings: Settings) -> Emulator:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    settings = load_settings(parse_args(argv))
+    args = parse_args(argv)
+    serving = lock_control_plane(load_settings(args))
+    emulator = open_emulator(serving.settings)
+    with_tls_files(serving, emulator.store.root)
+    for notice in serving.notices:
+        print(notice, file=sys.stderr, flush=True)
     # The app closes the emulator at shutdown (uvicorn re-raises SIGTERM once it has
     # shut down, so code after run() would never run).
-    app = create_app(open_emulator(settings), close_at_shutdown=True)
-    # One process only: the state lives in this process's memory.
-    uvicorn.run(
-        app, host=settings.host, port=settings.port, workers=1, access_log=settings.access_log
-    )
+    app = create_app(emulator, close_at_shutdown=True)
+    uvicorn.Server(config(app, serving.settings)).run()

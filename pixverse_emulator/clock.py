@@ -11,6 +11,18 @@ import time
 from typing import Literal, Protocol
 
 ClockMode = Literal["wall", "manual"]
+# One move of a manual clock: a century. Far enough for any test, and far from the
+# floats where `now` would stop being a time (1e308 twice made it infinite).
+MAX_ADVANCE = 100 * 365.25 * 86_400
+
+
+def check_advance(seconds: float) -> float:
+    """`seconds` if a clock may move by it; else ValueError naming the limit."""
+    if not 0 <= seconds <= MAX_ADVANCE:  # also refuses NaN
+        raise ValueError(
+            f"seconds must be a number from 0 to {MAX_ADVANCE:.0f} (100 years), got {seconds!r}"
+        )
+    return seconds
 
 
 class Clock(Protocol):
@@ -44,8 +56,7 @@ class ManualClock:
 
     def advance(self, seconds: float) -> float:
         """Move forward by `seconds` (never backwards) and return the new time."""
-        if not seconds >= 0:  # also rejects NaN
-            raise ValueError(f"seconds must be a non-negative number, got {seconds!r}")
+        check_advance(seconds)
         with self._lock:
             self._now += seconds
             return self._now

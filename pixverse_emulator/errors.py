@@ -8,11 +8,12 @@ EmulatorError (http_status, err_code, code, message)
  +- InvalidParameter 400/400017    +- MethodNotAllowed 405/405001
  +- Conflict 409/409001            +- PayloadTooLarge 413/413001
                                    +- RangeNotSatisfiable 416/416001
-                                   +- TooManyPending 429/429001
-                                   +- StoreUnavailable 503/503001
+ +- AdminUnauthorized 401/401001   +- TooManyPending 429/429001
+ +- RequestTimeout 408/408001      +- StoreUnavailable 503/503001
 ```
-`Conflict`, `MethodNotAllowed` and `RangeNotSatisfiable` belong to the control plane
-and to HTTP itself, `StoreUnavailable` to the emulator's own storage;
+`AdminUnauthorized`, `Conflict`, `MethodNotAllowed`, `RangeNotSatisfiable` and
+`RequestTimeout` belong to the control plane and to HTTP itself, `StoreUnavailable` to
+the emulator's own storage;
 the rest are the gateway's catalogue (README, "Errors").
 """
 
@@ -60,6 +61,19 @@ class InvalidField(EmulatorError):
 
 class InvalidParameter(EmulatorError):
     http_status, err_code, code, type = 400, 400017, "invalid_parameter", "invalid_request_error"
+
+
+class AdminUnauthorized(EmulatorError):
+    """The control plane wants `Authorization: Bearer <admin_token>`."""
+
+    http_status, err_code, code, type = 401, 401001, "admin_unauthorized", "authentication_error"
+
+
+class RequestTimeout(EmulatorError):
+    """The client stopped sending its body: it is abandoned and the connection closed."""
+
+    http_status, err_code, code = 408, 408001, "request_timeout"
+    type = "invalid_request_error"
 
 
 class InsufficientCredits(EmulatorError):

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
 
 from .domain.policies import parse_outcomes, parse_progression
@@ -70,6 +70,21 @@ class Settings(BaseSettings):
     snapshot: str | None = None  # start from this snapshot file when the state is new
     snapshot_upload_limit: int = Field(default=1024 * MIB, ge=1)
     profile: Literal["worldrouter"] = "worldrouter"
+    # The control plane and the connection (README, "Security").
+    admin_token: str | None = Field(default=None, min_length=8)
+    admin_open: bool = False
+    header_timeout: float = Field(default=10.0, gt=0)
+    body_timeout: float = Field(default=30.0, gt=0)
+    shutdown_timeout: float = Field(default=5.0, gt=0)
+    tls: Literal["off", "self-signed"] = "off"
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_names: tuple[str, ...] = ()
+    # Bounded growth (README, "Security").
+    max_tasks_per_team: int = Field(default=10_000, ge=1)
+    max_upload_bytes_per_team: int = Field(default=2 * 1024 * MIB, ge=1)
+    max_teams: int = Field(default=10_000, ge=1)
+    max_tasks: int = Field(default=200_000, ge=1)
     teams: tuple[TeamConfig, ...] = ()
 
     @field_validator("progression")
@@ -87,6 +102,16 @@ class Settings(BaseSettings):
             parse_outcomes([str(v) for v in value])
             return tuple(str(v).strip() for v in value)
         return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.admin_open and self.admin_token is not None:
+            raise ValueError("admin_open and admin_token exclude each other: choose one")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together: set both")
+        if self.tls == "self-signed" and self.tls_cert is not None:
+            raise ValueError("tls = 'self-signed' makes its own certificate: drop tls_cert")
+        return self
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:

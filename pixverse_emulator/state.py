@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .clock import Clock, ManualClock, make_clock
+from .clock import Clock, ManualClock, check_advance, make_clock
 from .domain.accounts import Accounts, Team
 from .domain.coverage import Coverage
 from .domain.faults import FaultBook
@@ -29,7 +29,7 @@ from .domain.policies import OutcomeSequence, parse_outcomes, parse_progression
 from .domain.tasks import Status, Task, TaskBook, VideoSpec
 from .domain.uploads import UploadStore
 from .domain.world import World
-from .errors import Conflict, StoreUnavailable, Unauthorized
+from .errors import Conflict, InvalidField, StoreUnavailable, Unauthorized
 from .ids import IdSource, run_random
 from .media.video import render_video
 from .settings import Settings
@@ -203,8 +203,10 @@ class State:
         """Move the manual clock, for everyone or for one team's clock alone."""
         if not isinstance(self.clock, ManualClock):
             raise Conflict("the clock is the wall clock; start with clock=manual to move it")
-        if not seconds >= 0:
-            raise Conflict(f"seconds must be a non-negative number, got {seconds!r}")
+        try:
+            check_advance(seconds)
+        except ValueError as exc:
+            raise InvalidField(f"Invalid field type or value: {exc}", reason="clock") from exc
         with self._unit(team):
             if team is None:
                 self.clock.advance(seconds)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..clock import MAX_ADVANCE
 from . import views
 from .deps import EmulatorDep, json_body
 
@@ -19,7 +20,7 @@ class _Admin(BaseModel):
 
 
 class Advance(_Admin):
-    seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    seconds: Annotated[float, Field(ge=0, le=MAX_ADVANCE, allow_inf_nan=False)]
     team: str | None = None
 
 

@@ -23,6 +23,8 @@ from ..errors import (
 from ..settings import Settings
 from ..version import __version__
 from . import admin, admin_faults, admin_snapshots, api, files
+from .admin_guard import AdminGuard
+from .connection import ConnectionGuard
 from .deps import api_key
 from .fast_path import FastPath
 from .fault_injector import FaultInjector
@@ -67,12 +69,15 @@ def create_app(
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
-    # add_middleware wraps outward: RequestContext (trace id, journal) is outermost, then
-    # FaultInjector, BodyLimit, and FastPath, which serves the hot routes itself.
+    # add_middleware wraps outward: ConnectionGuard (slashes, body deadline, early close)
+    # is outermost, then RequestContext (trace id, journal), AdminGuard (the control
+    # plane's token), FaultInjector, BodyLimit, and FastPath, which serves the hot routes.
     app.add_middleware(FastPath)
     app.add_middleware(BodyLimit, limit_for=_limit_for(emu.settings))
     app.add_middleware(FaultInjector, emulator=emu)
+    app.add_middleware(AdminGuard, token=emu.settings.admin_token)
     app.add_middleware(RequestContext, emulator=emu)
+    app.add_middleware(ConnectionGuard, body_timeout=emu.settings.body_timeout)
     return app
 
 

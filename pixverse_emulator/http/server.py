@@ -14,24 +14,38 @@ from types import TracebackType
 import uvicorn
 from starlette.types import ASGIApp
 
+from ..settings import Settings
+from .serving import config
+
 
 class LiveServer:
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    """`settings` (default: those of the app's emulator) set the timeouts and TLS the
+    CLI's server has too (`serving.config`)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        settings: Settings | None = None,
+    ) -> None:
         self.app = app
         self.host = host
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.port: int = self._socket.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-        self._server = uvicorn.Server(config)
+        chosen = settings or _settings_of(app)
+        self.scheme = "https" if chosen.tls_cert else "http"
+        live = config(app, chosen, log_level="warning", access_log=False, lifespan="off")
+        self._server = uvicorn.Server(live)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
         )
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def start(self) -> LiveServer:
         self._socket.listen(128)
@@ -54,3 +68,12 @@ class LiveServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _settings_of(app: ASGIApp) -> Settings:
+    """The settings of the emulator `create_app` put in the app, else the defaults (not
+    read from the environment: a test's server is the test's)."""
+    state = getattr(app, "state", None)
+    emulator = getattr(state, "emulator", None)
+    found = getattr(emulator, "settings", None)
+    return found if isinstance(found, Settings) else Settings.model_construct()

@@ -14,6 +14,8 @@ from starlette.testclient import TestClient
 from support import auth, error_of, resp, text_body, wav_bytes
 
 from pixverse_emulator import Emulator, create_app
+from pixverse_emulator.http.admin_guard import AdminGuard
+from pixverse_emulator.http.connection import ConnectionGuard
 from pixverse_emulator.http.fast_path import FastPath
 from pixverse_emulator.http.fault_injector import FaultInjector
 from pixverse_emulator.http.middleware import BodyLimit, RequestContext
@@ -27,7 +29,8 @@ CREATES = ["text", "img", "transition", "fusion", "extend"]
 
 def test_the_app_wires_the_injector_between_context_and_body_limit(emulator: Emulator) -> None:
     stack = [m.cls for m in create_app(emulator).user_middleware]  # outermost first
-    assert stack == [RequestContext, FaultInjector, BodyLimit, FastPath]
+    assert stack == [ConnectionGuard, RequestContext, AdminGuard, FaultInjector, BodyLimit,
+                     FastPath]
 
 
 def add(client: TestClient, **rule: Any) -> dict[str, Any]:

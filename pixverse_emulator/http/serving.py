@@ -1,0 +1,149 @@
+"""Everything that depends on the HTTP server itself (uvicorn), in one place.
+
+- **Header deadline.** A connection that has not sent a request's complete headers
+  within `header_timeout` seconds of its first byte (or of connecting) is closed: a
+  protocol class around uvicorn's own (`header_deadline`).
+- **Shutdown deadline.** SIGTERM ends the process within `shutdown_timeout` seconds
+  whatever clients are doing: uvicorn cancels what still runs, then the app's shutdown
+  closes the emulator (and removes a memory-mode temp folder).
+- **TLS.** `tls_cert` and `tls_key`, or `tls = "self-signed"` (see `tls.py`).
+- **Who may use the control plane.** A server reachable off loopback without an
+  `admin_token` gets a random one (printed once), unless `admin_open` says otherwise.
+
+What holds whatever the server (the body deadline, an early answer's
+`Connection: close`, trailing slashes) is ASGI, in `connection.py`. A change of server
+keeps these promises by reimplementing this module; the tests in
+`tests/test_serving.py` hold them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from starlette.types import ASGIApp
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+from ..settings import Settings
+from . import tls
+
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def header_deadline(base: type[asyncio.Protocol], timeout: float) -> type[asyncio.Protocol]:
+    """`base` (a uvicorn HTTP protocol), closing connections whose request headers take
+    longer than `timeout`: armed on connecting and on a kept-alive connection's first
+    byte of a new request, disarmed once uvicorn has the headers (it starts a request
+    cycle then)."""
+
+    class HeaderDeadline(base):  # type: ignore[misc, valid-type]
+        _deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            if self._deadline is None and self._between_requests():
+                self._arm()
+            before = self.cycle
+            super().data_received(data)
+            if self.cycle is not before:
+                self._disarm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _between_requests(self) -> bool:
+            return self.cycle is None or bool(self.cycle.response_complete)
+
+        def _arm(self) -> None:
+            self._deadline = self.loop.call_later(timeout, self._expire)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _expire(self) -> None:
+            self._deadline = None
+            if self._between_requests():
+                self.transport.close()
+
+    HeaderDeadline.__name__ = f"HeaderDeadline{base.__name__}"
+    return HeaderDeadline
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class Serving:
+    """The settings a server runs with, and what to tell the person starting it."""
+
+    settings: Settings
+    notices: list[str] = field(default_factory=list)
+
+
+def lock_control_plane(settings: Settings) -> Serving:
+    """The settings with the admin token a server on this address needs."""
+    serving = Serving(settings)
+    _lock_control_plane(serving)
+    return serving
+
+
+def with_tls_files(serving: Serving, folder: Path) -> None:
+    """For `tls = "self-signed"`: make (or reuse) the certificate in `folder` (the data
+    folder, else the emulator's temp folder) and say where clients find its CA."""
+    settings = serving.settings
+    if settings.tls != "self-signed":
+        return
+    names = tls.names_for(settings)
+    cert, key = tls.self_signed(folder, names)
+    serving.settings = settings.model_copy(update={"tls_cert": str(cert), "tls_key": str(key)})
+    serving.notices.append(f"pixverse-emulator: TLS certificate for {', '.join(names)}; "
+                           f"clients trust {cert.parent / 'ca.pem'}")
+
+
+def _lock_control_plane(serving: Serving) -> None:
+    settings = serving.settings
+    if settings.admin_token is not None or is_loopback(settings.host):
+        return
+    if settings.admin_open:
+        serving.notices.append(
+            f"pixverse-emulator: WARNING: the control plane /_emulator is open to anyone "
+            f"who can reach {settings.host}:{settings.port} (admin_open = true)")
+        return
+    token = secrets.token_urlsafe(24)
+    serving.settings = settings.model_copy(update={"admin_token": token})
+    serving.notices.append(
+        f"pixverse-emulator: the control plane needs 'Authorization: Bearer {token}' "
+        "(generated for this run; set admin_token to choose one)")
+
+
+def config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicorn.Config:
+    """The uvicorn configuration every server of this package runs with."""
+    values: dict[str, Any] = dict(
+        host=settings.host,
+        port=settings.port,
+        http=header_deadline(AutoHTTPProtocol, settings.header_timeout),
+        timeout_graceful_shutdown=settings.shutdown_timeout,
+        access_log=settings.access_log,
+        workers=1,  # one process: the state lives in its memory
+        ssl_certfile=settings.tls_cert,
+        ssl_keyfile=settings.tls_key,
+    )
+    values.update(overrides)
+    return uvicorn.Config(app, **values)
