@@ -1,8 +1,15 @@
-"""`MemoryStore`: the state lives only in the world object; files in a temp folder that
-goes at exit. Nothing to load, nothing to commit."""
+"""`MemoryStore`: the state lives only in the world object; uploaded files in a temp
+folder that goes at exit. Nothing to load, nothing to commit.
+
+The temp folder holds a lock (as a data folder does) for as long as its process runs.
+A process killed with SIGKILL cannot remove its folder, so each new one removes the
+folders of its kind whose lock nobody holds any more: their process is gone. A folder
+whose process still runs keeps its lock and is left alone.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -12,13 +19,38 @@ from ..domain.accounts import AuthMode
 from ..domain.world import World
 from .base import Changes, Saved
 from .files import FileArea
+from .folder import FolderInUse, FolderLock
+
+PREFIX = "pixverse-emulator-"
+
+
+def remove_orphans(parent: Path) -> list[Path]:
+    """Remove the temp folders of emulators that died without cleaning up."""
+    removed = []
+    for folder in parent.glob(PREFIX + "*"):
+        lock_file = folder / "emulator.lock"
+        if not lock_file.is_file() or not lock_file.read_text().strip():
+            continue  # no lock yet, or not yet its PID: a process is still setting it up
+        lock = FolderLock(folder)
+        try:
+            lock.acquire()
+        except (FolderInUse, OSError):
+            continue  # its process still runs
+        shutil.rmtree(folder, ignore_errors=True)
+        lock.release()
+        removed.append(folder)
+    return removed
 
 
 class MemoryStore:
     durable = False
 
     def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="pixverse-emulator-"))
+        parent = Path(tempfile.gettempdir())
+        remove_orphans(parent)
+        self.root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=parent))
+        self._lock = FolderLock(self.root)
+        self._lock.acquire()
         self.files = FileArea(self.root)
 
     def load(self, auth: AuthMode) -> Saved | None:
@@ -35,3 +67,4 @@ class MemoryStore:
 
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+        self._lock.release()
