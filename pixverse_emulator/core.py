@@ -27,7 +27,8 @@ from .media.probe import ImageInfo, MediaInfo
 from .media.video import render_video
 from .snapshots import Snapshots
 from .state import render_args, with_size
-from .store.files import Download, Incoming
+from .store.base import storing
+from .store.files import Download, Incoming, OpenFile
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,8 @@ class Emulator(Snapshots):
     def set_policy(
         self, video_id: int, progression: str | None = None, outcome: str | None = None
     ) -> Task:
-        """Change a running task's progression (counted from its creation) or outcome."""
+        """Change a running task's progression (`seconds:N` counted from its creation,
+        `polls:N` from this change) or outcome."""
         new_progression = checked(parse_progression, progression, "progression")
         new_outcome = checked(parse_outcomes, outcome, "outcome")
         with self._unit(None):
@@ -149,10 +151,9 @@ class Emulator(Snapshots):
                 task.outcome = new_outcome[0]
             if new_progression is not None:
                 schedule(task, new_progression)
+                task.reads = 0  # polls:N counts the reads from this change on
                 self.world.tasks.schedule(task)
             self._settle(task.team_id)
-            if task.due_polls is not None and task.reads >= task.due_polls:
-                self._move(task, task.outcome, self.now(task.team_id))  # its Nth read is past
             return with_size(task)
 
     # -- uploads -------------------------------------------------------------
@@ -160,7 +161,12 @@ class Emulator(Snapshots):
     def receive_file(self) -> Incoming:
         """A new file in the store for an upload's bytes, written as they arrive (once:
         accepting it later only renames it)."""
-        return self.files.receive(self._new_token())
+        with storing("the upload"):
+            return self.files.receive(self._new_token())
+
+    def write_file(self, incoming: Incoming, data: bytes) -> None:
+        with storing("the upload"):
+            incoming.write(data)
 
     def discard_file(self, incoming: Incoming) -> None:
         incoming.file.close()
@@ -172,13 +178,15 @@ class Emulator(Snapshots):
         stored = None
         if incoming is not None and info is not None:
             stored = stored_file(incoming.token, "image", info.format, incoming.size)
-            self.files.keep(incoming, stored.name)
+            with storing("the upload"):
+                self.files.keep(incoming, stored.name)
         with self._unit(team_id):
             now = self._settle(team_id)
             self._team(team_id)
             image = StoredImage(self._new_id(), team_id, now, stored, url, info)
             self._add_upload(image)
-            return image
+        self._settled(incoming)
+        return image
 
     def add_media(
         self,
@@ -191,14 +199,21 @@ class Emulator(Snapshots):
         stored = None
         if incoming is not None and info is not None:
             stored = stored_file(incoming.token, "media", info.container, incoming.size)
-            self.files.keep(incoming, stored.name)
+            with storing("the upload"):
+                self.files.keep(incoming, stored.name)
         with self._unit(team_id):
             now = self._settle(team_id)
             self._team(team_id)
             kind: MediaKind = "video" if media_type == "video" else "audio"
             media = StoredMedia(self._new_id(), team_id, now, kind, stored, url, info)
             self._add_upload(media)
-            return media
+        self._settled(incoming)
+        return media
+
+    def _settled(self, incoming: Incoming | None) -> None:
+        """The upload is recorded: its file is the record's, no longer in flight."""
+        if incoming is not None:
+            self.files.settled(incoming.token)
 
     def _add_upload(self, upload: Upload) -> None:
         self.world.uploads.add(upload)
@@ -226,8 +241,9 @@ class Emulator(Snapshots):
             stored = self.world.uploads.files.get(token)
             if stored is not None:
                 etag = f'"{token}-{stored.size:x}"'
-                path = self.files.path(token, stored.name)
-                return Download(stored.content_type, stored.size, etag, path=path)
+                with storing("the download"):
+                    opened = OpenFile(self.files.path(token, stored.name))
+                return Download(stored.content_type, stored.size, etag, file=opened)
             task = self.world.tasks.get(self.world.video_tokens.get(token, -1))
             if task is not None:
                 self._settle(task.team_id)

@@ -8,6 +8,7 @@ point leaves either the old state or the new one.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -21,9 +22,8 @@ from .errors import StoreUnavailable
 from .ids import IdSource
 from .settings import Settings
 from .state import State
-from .store.base import NO_CHANGES, Changes, Saved, StoreError
+from .store.base import NO_CHANGES, Changes, Saved, StoreError, storing
 from .store.folder import BASELINE
-from .store.schema import inspect
 from .store.snapshots import copy_files, read_snapshot
 
 
@@ -51,10 +51,16 @@ class Lifecycle(State):
             self._resume(saved)
             return
         if self.settings.snapshot is not None:
-            source = Path(self.settings.snapshot)
-            inspect(source, "snapshot", self.settings.profile)
-            shutil.copyfile(source, self._baseline)
+            self._adopt_baseline(Path(self.settings.snapshot))
         self._start_over(keep_faults_from=None)
+
+    def _adopt_baseline(self, source: Path) -> None:
+        """Keep the snapshot to start from (and reset to) beside the state, once it has
+        proved whole: a file that is not a usable snapshot changes nothing."""
+        read_snapshot(source, self.settings.auth, self.settings.profile)
+        copying = self._baseline.with_name(self._baseline.name + ".new")
+        shutil.copyfile(source, copying)
+        os.replace(copying, self._baseline)
 
     @property
     def _baseline(self) -> Path:
@@ -66,15 +72,6 @@ class Lifecycle(State):
         self.ids = IdSource(self._rng, high=int(saved.meta["id_high"]))
         self._set_clock(saved)
         self.files.sweep(set(self.world.uploads.files))  # bytes of uploads cut short by a crash
-
-    def _set_clock(self, saved: Saved) -> None:
-        """A saved manual clock's time applies to a manual clock; offsets only there."""
-        now = saved.meta.get("clock_now")
-        if isinstance(self.clock, ManualClock):
-            if now is not None:
-                self.clock.set(float(now))
-        else:
-            saved.world.offsets.clear()
 
     def _start_over(self, keep_faults_from: FaultBook | None) -> None:
         """The world as it starts: the baseline snapshot's, or the configured teams."""
@@ -91,7 +88,8 @@ class Lifecycle(State):
         """Replace the whole state with a snapshot's: files first, then the records in
         one transaction, then the files nobody names any more."""
         saved = read_snapshot(source, self.settings.auth, self.settings.profile)
-        copy_files(source, saved.world.uploads.all(), self.files)
+        with storing("the snapshot's uploaded files"):
+            copy_files(source, saved.world.uploads.all(), self.files)
         self.world = saved.world
         self.ids.keep_above(int(saved.meta.get("id_high", 0)))
         self._set_clock(saved)
@@ -134,7 +132,8 @@ class Lifecycle(State):
         if not isinstance(self.clock, ManualClock):
             baseline.world.offsets.clear()
         uploads = self.world.adopt_team(baseline.world, team_id)
-        copy_files(self._baseline, uploads, self.files)
+        with storing("the snapshot's uploaded files"):
+            copy_files(self._baseline, uploads, self.files)
         changes = self._changes
         changes.team(team_id)
         changes.ledger(team_id)

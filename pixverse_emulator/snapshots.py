@@ -13,6 +13,7 @@ from typing import Any
 
 from .control import Control
 from .errors import Conflict, InvalidField, NotFound
+from .store.base import storing
 from .store.schema import StateFileError
 from .store.snapshots import BadSnapshotName, check_name, read_snapshot, write_snapshot
 
@@ -26,7 +27,8 @@ class Snapshots(Control):
                 raise Conflict(f"snapshot {name!r} exists; send \"overwrite\": true to replace it",
                                reason="snapshot_exists")
             meta = {**self._meta(), "created": self.clock.now()}
-            write_snapshot(path, self.world, meta, self.files)
+            with storing(f"snapshot {name!r}"):
+                write_snapshot(path, self.world, meta, self.files)
         return self.shelf.describe(name)
 
     def list_snapshots(self) -> list[dict[str, Any]]:
@@ -52,7 +54,8 @@ class Snapshots(Control):
             received.unlink(missing_ok=True)
             problem = str(exc).replace(str(received), "body")
             raise InvalidField(f"snapshot: {problem}", reason="snapshot_file") from exc
-        os.replace(received, self._snapshot_path(name))
+        with storing(f"snapshot {name!r}"):
+            os.replace(received, self._snapshot_path(name))
         return self.shelf.describe(name)
 
     def restore_snapshot(self, name: str) -> None:

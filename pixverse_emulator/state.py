@@ -33,7 +33,7 @@ from .errors import Conflict, InvalidField, StoreUnavailable, Unauthorized
 from .ids import IdSource, run_random
 from .media.video import render_video
 from .settings import Settings
-from .store.base import NO_CHANGES, Changes, Store, StoreError
+from .store.base import NO_CHANGES, Changes, Saved, Store, StoreError
 from .store.files import FileArea
 from .store.memory import MemoryStore
 from .store.snapshots import Shelf
@@ -166,11 +166,23 @@ class State:
                 self.files.discard(token)
 
     def _reload(self) -> None:
-        """After a failed commit: the world back to what the store holds."""
+        """After a failed commit: the world (and a manual clock) back to what the store
+        holds."""
         saved = self.store.load(self.settings.auth)
         if saved is not None:
             self.world = saved.world
             self.ids.keep_above(int(saved.meta["id_high"]))
+            self._set_clock(saved)
+
+    def _set_clock(self, saved: Saved) -> None:
+        """A saved manual clock's time applies to a manual clock; offsets only there."""
+        now = saved.meta.get("clock_now")
+        if isinstance(self.clock, ManualClock):
+            if now is not None:
+                self.clock.set(float(now))
+        else:
+            saved.world.offsets.clear()
+
 
     def close(self) -> None:
         """Release the store: a data folder keeps everything; memory mode removes its

@@ -98,7 +98,8 @@ class PixverseEmulator:
     def task_policy(
         self, video_id: int, progression: str | None = None, outcome: str | None = None
     ) -> dict[str, Any]:
-        """Change a running task's progression (counted from its creation) or outcome."""
+        """Change a running task's progression (`seconds:N` counted from its creation,
+        `polls:N` from this change) or outcome."""
         from pixverse_emulator.http import views
 
         return views.task_detail(self.emulator.set_policy(video_id, progression, outcome))

@@ -23,15 +23,24 @@ def served(*args: str, env: dict[str, str] | None = None,
            stop: signal.Signals = signal.SIGTERM) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """`python -m pixverse_emulator --port 0 ARGS`; yields the process and its base URL, and
     sends `stop` at the end (SIGTERM: a clean shutdown; SIGKILL: a crash)."""
+    with started(*args, env=env, stop=stop) as (process, base, _):
+        yield process, base
+
+
+@contextmanager
+def started(
+    *args: str, env: dict[str, str] | None = None, stop: signal.Signals = signal.SIGTERM
+) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
+    """`served`, with the lines the server printed before it was ready."""
     command = [sys.executable, "-m", "pixverse_emulator", "--port", "0", *args]
     process = subprocess.Popen(command, env={**os.environ, **(env or {})}, cwd=ROOT,
                                stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
     try:
-        base = _ready(process)
+        base, lines = _ready(process)
         drain = threading.Thread(target=process.stderr.read, daemon=True)
         drain.start()
-        yield process, base
+        yield process, base, lines
     finally:
         if process.poll() is None:
             process.send_signal(stop)
@@ -39,13 +48,16 @@ def served(*args: str, env: dict[str, str] | None = None,
         process.stderr.close()
 
 
-def _ready(process: subprocess.Popen[str]) -> str:
+def _ready(process: subprocess.Popen[str]) -> tuple[str, list[str]]:
     assert process.stderr is not None
+    lines = []
     for line in process.stderr:
-        found = re.search(r"running on (http://\S+)", line)
+        lines.append(line)
+        found = re.search(r"running on (https?://\S+)", line)
         if found:
-            return found.group(1)
-    pytest.fail(f"the server exited before it was ready (exit code {process.wait()})")
+            return found.group(1), lines
+    pytest.fail(f"the server exited before it was ready (exit code {process.wait()}): "
+                f"{''.join(lines)[-2000:]}")
 
 
 def refused(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse
 
+from ..store.base import storing
 from .deps import EmulatorDep, json_body
 
 router = APIRouter(prefix="/_emulator", include_in_schema=False)
@@ -52,7 +53,7 @@ async def download(name: str, emulator: EmulatorDep) -> FileResponse:
 async def upload(name: str, request: Request, emulator: EmulatorDep) -> dict[str, Any]:
     target = emulator.receiving_snapshot(name)
     try:
-        with target.open("wb") as file:
+        with storing(f"snapshot {name!r}"), target.open("wb") as file:
             async for chunk in request.stream():
                 file.write(chunk)
     except BaseException:

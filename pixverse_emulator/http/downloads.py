@@ -52,6 +52,7 @@ def _unsatisfiable(header: str, size: int) -> RangeNotSatisfiable:
 def respond(download: Download, headers: Mapping[str, str], method: str) -> Response:
     base = {"ETag": download.etag, "Accept-Ranges": "bytes"}
     if download.etag in _tags(headers.get("if-none-match")):
+        download.close()
         return Response(status_code=304, headers=base)
     if_range = headers.get("if-range")
     wanted = headers.get("range") if if_range in (None, download.etag) else None
@@ -64,6 +65,7 @@ def respond(download: Download, headers: Mapping[str, str], method: str) -> Resp
         status = 206
         base["Content-Range"] = f"bytes {start}-{end}/{download.size}"
     if method == "HEAD" or length == 0:
+        download.close()
         return Response(status_code=status, headers=base, media_type=download.content_type)
     if download.data is not None:
         # In memory already: a plain Response. A StreamingResponse over a sync generator

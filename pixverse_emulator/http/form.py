@@ -9,8 +9,8 @@ other body has no fields at all, which the routes answer with the field they nee
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import parse_qsl
 
 from python_multipart.exceptions import FormParserError
@@ -31,39 +31,38 @@ class UploadForm:
     file: Incoming | None = None
 
 
-async def read_upload_form(
-    request: Request,
-    file_field: str,
-    open_file: Callable[[], Incoming],
-    discard: Callable[[Incoming], None],
-) -> UploadForm:
-    """The form's fields and its `file_field` file (opened with `open_file`; on any
-    error, a file already begun is given to `discard`)."""
+class Sink(Protocol):
+    """Where an upload's file goes (the Emulator)."""
+
+    def receive_file(self) -> Incoming: ...
+
+    def write_file(self, incoming: Incoming, data: bytes) -> None: ...
+
+    def discard_file(self, incoming: Incoming) -> None: ...
+
+
+async def read_upload_form(request: Request, file_field: str, sink: Sink) -> UploadForm:
+    """The form's fields and its `file_field` file, received into `sink` (which gets a
+    file already begun back to discard on any error)."""
     media_type, params = parse_options_header(request.headers.get("content-type", ""))
     if media_type == b"multipart/form-data":
         boundary = params.get(b"boundary")
         if not boundary:
             raise InvalidField("body: a multipart/form-data Content-Type needs a boundary",
                                reason="multipart")
-        return await _MultipartReader(file_field, open_file, discard).read(request, boundary)
+        return await _MultipartReader(file_field, sink).read(request, boundary)
     if media_type == b"application/x-www-form-urlencoded":
-        body = (await request.body()).decode("latin-1")
-        return UploadForm(dict(parse_qsl(body, keep_blank_values=True)))
+        return UploadForm(_url_encoded(await request.body()))
     return UploadForm()
 
 
 class _MultipartReader:
     """python-multipart's callbacks, writing the expected file part as it arrives."""
 
-    def __init__(
-        self,
-        file_field: str,
-        open_file: Callable[[], Incoming],
-        discard: Callable[[Incoming], None],
-    ) -> None:
+    def __init__(self, file_field: str, sink: Sink) -> None:
         self.file_field = file_field
-        self.open_file = open_file
-        self.discard = discard
+        self.sink = sink
+        self._ended = False  # the closing boundary came
         self.form = UploadForm()
         self._header_name = b""
         self._header_value = b""
@@ -82,6 +81,7 @@ class _MultipartReader:
             "on_header_value": self._header_value_part,
             "on_header_end": self._header_end,
             "on_headers_finished": self._headers_finished,
+            "on_end": self._end_of_body,
         }
         try:
             parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
@@ -90,10 +90,13 @@ class _MultipartReader:
                 if len(self._unwritten) >= WRITE_BATCH:
                     await self._write_out()
             parser.finalize()
+            if not self._ended:
+                raise InvalidField("body: the multipart body ends before its closing boundary",
+                                   reason="multipart")
             await self._write_out()
         except BaseException as exc:
             if self.form.file is not None:
-                self.discard(self.form.file)
+                self.sink.discard_file(self.form.file)
             if isinstance(exc, FormParserError):
                 raise InvalidField("body: invalid multipart data", reason="multipart") from exc
             raise
@@ -129,7 +132,7 @@ class _MultipartReader:
             if self.form.file is not None:
                 raise InvalidField(f"{self._name}: send one file, not several",
                                    reason="multipart")
-            self._writing = self.form.file = self.open_file()
+            self._writing = self.form.file = self.sink.receive_file()
         elif not is_file:
             self._text = bytearray()
 
@@ -138,7 +141,7 @@ class _MultipartReader:
         receiving (and serving other requests) while the disk takes them."""
         if self._unwritten and self.form.file is not None:
             data, self._unwritten = bytes(self._unwritten), bytearray()
-            await run_in_threadpool(self.form.file.write, data)
+            await run_in_threadpool(self.sink.write_file, self.form.file, data)
 
     def _data(self, data: bytes, start: int, end: int) -> None:
         if self._writing is not None:
@@ -155,3 +158,15 @@ class _MultipartReader:
                 self.form.fields[self._name] = self._text.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise InvalidField(f"{self._name}: not UTF-8 text", reason="multipart") from exc
+
+    def _end_of_body(self) -> None:
+        self._ended = True
+
+
+def _url_encoded(body: bytes) -> dict[str, str]:
+    try:
+        text = body.decode("ascii")
+        return dict(parse_qsl(text, keep_blank_values=True, errors="strict"))
+    except UnicodeError as exc:
+        raise InvalidField("body: a URL-encoded form that is not UTF-8 text",
+                           reason="form") from exc

@@ -46,8 +46,7 @@ def check_url(field: str, url: str) -> str:
 
 
 async def _form(emulator: Emulator, request: Request, file_field: str) -> UploadForm:
-    return await read_upload_form(request, file_field, emulator.receive_file,
-                                  emulator.discard_file)
+    return await read_upload_form(request, file_field, emulator)
 
 
 @contextmanager

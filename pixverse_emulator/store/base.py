@@ -15,7 +15,9 @@ between (a version per team, checked in the same transaction or script), else ra
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,11 +26,23 @@ from ..domain.accounts import AuthMode
 from ..domain.tasks import Task
 from ..domain.uploads import Upload
 from ..domain.world import World
+from ..errors import StoreUnavailable
 from .files import FileArea
 
 
 class StoreError(Exception):
     """The store could not read or write; the unit of work did not happen."""
+
+
+@contextmanager
+def storing(what: str) -> Iterator[None]:
+    """What a disk or SQLite can fail with while files are written (a full disk, a
+    folder made read-only) as the 503 envelope, naming what was being stored; the
+    caller has changed no state yet."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreUnavailable(f"{what} could not be stored: {exc}", reason="store") from exc
 
 
 class StoreConflict(StoreError):

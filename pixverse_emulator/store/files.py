@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,38 @@ class Incoming:
         self.size += len(data)
 
 
+class OpenFile:
+    """An uploaded file, opened when its URL was looked up: a reset or restore that
+    removes it meanwhile cannot cut the answer short (the open file stays readable).
+    Closed once served, or when dropped unserved (a HEAD, a 304)."""
+
+    def __init__(self, path: Path) -> None:
+        self._file: BinaryIO | None = path.open("rb")
+
+    def read_range(self, start: int, end: int) -> Iterator[bytes]:
+        """Bytes start..end inclusive, then closed."""
+        try:
+            assert self._file is not None
+            self._file.seek(start)
+            left = end - start + 1
+            while left > 0:
+                chunk = self._file.read(min(CHUNK, left))
+                if not chunk:
+                    return
+                left -= len(chunk)
+                yield chunk
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __del__(self) -> None:
+        self.close()
+
+
 @dataclass(frozen=True)
 class Download:
     """A file to serve: on disk (streamed in chunks) or rendered in memory."""
@@ -40,7 +73,7 @@ class Download:
     content_type: str
     size: int
     etag: str
-    path: Path | None = None
+    file: OpenFile | None = None
     data: bytes | None = None
 
     def chunks(self, start: int, end: int) -> Iterator[bytes]:
@@ -48,32 +81,39 @@ class Download:
         if self.data is not None:
             yield self.data[start : end + 1]
             return
-        assert self.path is not None
-        with self.path.open("rb") as f:
-            f.seek(start)
-            left = end - start + 1
-            while left > 0:
-                chunk = f.read(min(CHUNK, left))
-                if not chunk:
-                    return
-                left -= len(chunk)
-                yield chunk
+        assert self.file is not None
+        yield from self.file.read_range(start, end)
+
+    def close(self) -> None:
+        """When it will not be streamed after all."""
+        if self.file is not None:
+            self.file.close()
 
 
 class FileArea:
     def __init__(self, root: Path) -> None:
         self.folder = root / "files"
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._in_flight: set[str] = set()  # tokens of uploads received, not yet recorded
+        self._guard = threading.Lock()
 
     def path(self, token: str, name: str) -> Path:
         return self.folder / token / name
 
     def receive(self, token: str) -> Incoming:
-        """A new, empty file for an upload's bytes as they arrive."""
+        """A new, empty file for an upload's bytes as they arrive. It stays in flight
+        (no sweep removes it) until `settled` once its upload is recorded, or
+        `discard`ed."""
+        with self._guard:
+            self._in_flight.add(token)
         folder = self.folder / token
         folder.mkdir()
         path = folder / PARTIAL
         return Incoming(token, path, path.open("xb"))
+
+    def settled(self, token: str) -> None:
+        with self._guard:
+            self._in_flight.discard(token)
 
     def keep(self, incoming: Incoming, name: str) -> None:
         """Give a fully received file its name (a rename: the bytes stay where they are)."""
@@ -93,13 +133,16 @@ class FileArea:
 
     def discard(self, token: str) -> None:
         shutil.rmtree(self.folder / token, ignore_errors=True)
+        self.settled(token)
 
     def tokens(self) -> set[str]:
         return {entry.name for entry in os.scandir(self.folder) if entry.is_dir()}
 
     def sweep(self, known: set[str]) -> int:
-        """Remove every folder no record names; returns how many went."""
-        stray = self.tokens() - known
+        """Remove every folder no record names and no upload still arriving owns;
+        returns how many went."""
+        with self._guard:
+            stray = self.tokens() - known - self._in_flight
         for token in stray:
-            self.discard(token)
+            shutil.rmtree(self.folder / token, ignore_errors=True)
         return len(stray)

@@ -20,6 +20,7 @@ from ..domain.world import World
 from .base import Changes, Saved
 from .files import FileArea
 from .folder import FolderInUse, FolderLock
+from .schema import StateFileError
 
 PREFIX = "pixverse-emulator-"
 
@@ -47,11 +48,14 @@ class MemoryStore:
 
     def __init__(self) -> None:
         parent = Path(tempfile.gettempdir())
-        remove_orphans(parent)
-        self.root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=parent))
-        self._lock = FolderLock(self.root)
-        self._lock.acquire()
-        self.files = FileArea(self.root)
+        try:
+            remove_orphans(parent)
+            self.root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=parent))
+            self._lock = FolderLock(self.root)
+            self._lock.acquire()
+            self.files = FileArea(self.root)
+        except OSError as exc:
+            raise StateFileError(f"{parent}: no temporary folder for uploads ({exc})") from exc
 
     def load(self, auth: AuthMode) -> Saved | None:
         return None

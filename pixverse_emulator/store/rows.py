@@ -22,6 +22,7 @@ from ..domain.policies import OutcomeSequence, parse_outcomes, parse_progression
 from ..domain.tasks import Status, Task, TaskBook, VideoSpec
 from ..domain.uploads import StoredFile, StoredImage, StoredMedia, Upload
 from ..domain.world import World
+from ..errors import StoreUnavailable
 from ..media.probe import ImageInfo, MediaInfo
 
 Row = tuple[Any, ...]
@@ -101,7 +102,19 @@ def task_row(task: Task) -> Row:
             json.dumps(body, separators=(",", ":")))
 
 
+class DamagedRecord(StoreUnavailable):
+    """A stored row that does not read back as what it should be."""
+
+
 def read_task(row: Row) -> Task:
+    try:
+        return _task(row)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise DamagedRecord(f"the stored record of task {row[0]} is damaged ({exc!r})",
+                            reason="store") from exc
+
+
+def _task(row: Row) -> Task:
     video_id, team, status, token, trace_id, body = row
     (route, request, model, quality, price, width, height, seconds, has_audio, seed,
      created_at, due_at, outcome, due_polls, progression, reads, modified_at,

@@ -115,18 +115,26 @@ def migrate(conn: sqlite3.Connection, name: str) -> None:
             conn.execute(f"PRAGMA user_version = {step + 1}")
 
 
+def read_only(path: Path) -> sqlite3.Connection:
+    """A connection that changes nothing and creates nothing: without a WAL beside it the
+    file is complete and is read as immutable (no -wal or -shm file appears); with one
+    (a server was killed), through it. The path goes in a URI, percent-encoded, so a
+    folder named with '#', '?' or '%' is that folder."""
+    if not path.is_file():
+        raise StateFileError(f"{path}: no such file")
+    wal = path.with_name(path.name + "-wal")
+    params = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?{params}", uri=True)
+    except sqlite3.Error as exc:
+        raise StateFileError(f"{path}: cannot be opened ({exc})") from exc
+
+
 def inspect(path: Path, kind: str, profile: str) -> None:
     """Check a state file without changing it: ours, not newer, not damaged, and of the
     expected kind ("state" or "snapshot") and profile. Raises StateFileError."""
     name = str(path)
-    # Without a WAL beside it the file is complete: read it as immutable, which creates
-    # no -wal or -shm file. With one (a server was killed), read through it.
-    wal = path.with_name(path.name + "-wal")
-    mode = "mode=ro" if wal.exists() else "immutable=1"
-    try:
-        conn = sqlite3.connect(f"file:{path}?{mode}", uri=True)
-    except sqlite3.Error as exc:
-        raise StateFileError(f"{name}: cannot be opened ({exc})") from exc
+    conn = read_only(path)
     try:
         version_of(conn, name)
         check_integrity(conn, name)
@@ -138,7 +146,16 @@ def inspect(path: Path, kind: str, profile: str) -> None:
     check_meta(meta, name, kind, profile)
 
 
+META_TYPES: dict[str, tuple[type, ...]] = {
+    "id_high": (int,), "fault_next_id": (int,), "clock_now": (int, float, type(None)),
+    "created": (int, float),
+}
+
+
 def check_meta(meta: dict[str, object], name: str, kind: str, profile: str) -> None:
+    for key, types in META_TYPES.items():
+        if key in meta and not isinstance(meta[key], types) or isinstance(meta.get(key), bool):
+            raise StateFileError(f"{name}: its {key} is {meta[key]!r}, not a number")
     found = meta.get("kind")
     if found != kind:
         what = {"state": "a data folder's state", "snapshot": "a snapshot"}

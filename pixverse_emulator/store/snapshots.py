@@ -32,6 +32,7 @@ from .schema import (
     create,
     inspect,
     migrate,
+    read_only,
     transaction,
     version_of,
 )
@@ -88,8 +89,10 @@ def read_snapshot(path: Path, auth: AuthMode, profile: str) -> Saved:
             meta = rows.read_meta(conn)
             check_meta(meta, str(path), "snapshot", profile)
             world = rows.read_world(conn, auth, int(meta.get("fault_next_id", 1)))
+            world.tasks.all()  # every frozen task, thawed: a damaged row fails here
             _check_blobs(conn, world, path)
-        except (sqlite3.Error, ValueError, TypeError, KeyError) as exc:
+        except (sqlite3.Error, ValueError, TypeError, KeyError, IndexError,
+                rows.DamagedRecord) as exc:
             raise StateFileError(f"{path}: not a usable snapshot ({exc})") from exc
     return Saved(world, meta)
 
@@ -111,7 +114,7 @@ class _current:
         self.copy: Path | None = None
 
     def __enter__(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        conn = read_only(self.path)
         if version_of(conn, str(self.path)) == SCHEMA_VERSION:
             self.conn = conn
             return conn
@@ -160,8 +163,9 @@ class Shelf:
     def __init__(self, root: Path) -> None:
         self.folder = root / "snapshots"
         self.folder.mkdir(parents=True, exist_ok=True)
-        for leftover in self.folder.glob(".*"):  # uploads and saves a crash cut short
-            leftover.unlink(missing_ok=True)
+        for pattern in (".*.building", ".*.incoming"):  # saves and uploads cut short
+            for leftover in self.folder.glob(pattern):
+                leftover.unlink(missing_ok=True)
 
     def path(self, name: str) -> Path:
         return self.folder / f"{check_name(name)}{SUFFIX}"
@@ -183,12 +187,14 @@ class Shelf:
 
 
 def created_of(path: Path) -> float | None:
+    """When the snapshot was saved, by the emulator's clock (None if it cannot say)."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = read_only(path)
         try:
             value = conn.execute("SELECT value FROM meta WHERE key = 'created'").fetchone()
         finally:
             conn.close()
-    except sqlite3.Error:
+    except (sqlite3.Error, StateFileError):
         return None
-    return None if value is None else float(value[0])
+    created = None if value is None else value[0]
+    return float(created) if isinstance(created, int | float) else None

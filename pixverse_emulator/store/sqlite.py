@@ -21,7 +21,7 @@ from .base import Changes, Saved, StoreError
 from .checkpoint import Checkpointer
 from .files import FileArea
 from .folder import STATE_DB, FolderLock
-from .schema import create, inspect, migrate, transaction
+from .schema import StateFileError, create, inspect, migrate, transaction
 
 TEAM_TABLES = ("teams", "ledger", "tasks", "uploads", "offsets")
 PAGE_SIZE = 1024
@@ -41,24 +41,29 @@ class SqliteStore:
     durable = True
 
     def __init__(self, root: Path, profile: str) -> None:
-        root.mkdir(parents=True, exist_ok=True)
         self.root = root
         self.profile = profile
-        db = root / STATE_DB
+        try:
+            self._open(root / STATE_DB)
+        except (OSError, sqlite3.Error) as exc:  # a folder it may not write, a full disk
+            raise StateFileError(f"{root}: cannot be used as a data folder ({exc})") from exc
+
+    def _open(self, db: Path) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
         if db.exists():
-            inspect(db, "state", profile)  # before anything in the folder changes
-        self._lock = FolderLock(root)
+            inspect(db, "state", self.profile)  # before anything in the folder changes
+        self._lock = FolderLock(self.root)
         self._lock.acquire()
         try:
             if not db.exists():
                 self._create(db)
             self._conn = connect(db)
             migrate(self._conn, str(db))
+            self.files = FileArea(self.root)
         except BaseException:
             self._lock.release()
             raise
         self._checkpointer = Checkpointer(db)
-        self.files = FileArea(root)
         self._persisted_entries: dict[str, int] = {}  # team -> ledger entries written
 
     def _create(self, db: Path) -> None:
@@ -84,11 +89,15 @@ class SqliteStore:
         meta = rows.read_meta(self._conn)
         if "id_high" not in meta:
             return None  # created, never written: the folder holds no state yet
-        fault_next_id = int(meta.get("fault_next_id", 1))
-        world = rows.read_world(self._conn, auth, fault_next_id, lazy=True)
-        self._persisted_entries = rows.entry_counts(self._conn)
-        # Creates do not write the mark; the largest stored id is at least as high.
-        meta["id_high"] = max(int(meta["id_high"]), rows.highest_id(self._conn))
+        try:
+            fault_next_id = int(meta.get("fault_next_id", 1))
+            world = rows.read_world(self._conn, auth, fault_next_id, lazy=True)
+            self._persisted_entries = rows.entry_counts(self._conn)
+            # Creates do not write the mark; the largest stored id is at least as high.
+            meta["id_high"] = max(int(meta["id_high"]), rows.highest_id(self._conn))
+        except (sqlite3.Error, ValueError, TypeError, KeyError, IndexError,
+                rows.DamagedRecord) as exc:
+            raise StateFileError(f"{self.root / STATE_DB}: damaged state ({exc})") from exc
         return Saved(world, meta)
 
     def refresh(self, team_id: str | None) -> None:
