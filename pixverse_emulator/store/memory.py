@@ -29,18 +29,26 @@ def remove_orphans(parent: Path) -> list[Path]:
     """Remove the temp folders of emulators that died without cleaning up."""
     removed = []
     for folder in parent.glob(PREFIX + "*"):
-        lock_file = folder / "emulator.lock"
-        if not lock_file.is_file() or not lock_file.read_text().strip():
-            continue  # no lock yet, or not yet its PID: a process is still setting it up
-        lock = FolderLock(folder)
         try:
-            lock.acquire()
-        except (FolderInUse, OSError):
-            continue  # its process still runs
-        shutil.rmtree(folder, ignore_errors=True)
-        lock.release()
-        removed.append(folder)
+            if _orphaned(folder):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        except OSError:
+            continue  # its owner is removing it right now
     return removed
+
+
+def _orphaned(folder: Path) -> bool:
+    lock_file = folder / "emulator.lock"
+    if not lock_file.is_file() or not lock_file.read_text().strip():
+        return False  # no lock yet, or not yet its PID: a process is still setting it up
+    lock = FolderLock(folder)
+    try:
+        lock.acquire()
+    except FolderInUse:
+        return False  # its process still runs
+    lock.release()
+    return True
 
 
 class MemoryStore:
