@@ -163,9 +163,10 @@ class _TestTeam:
 
     instance: _Instance
     team_id: str
+    api_key: str  # not the team's id: an id is no key to a team with keys
 
     def handle(self, base_url: str, app: ASGIApp) -> PixverseEmulator:
-        return PixverseEmulator(self.instance.emulator, self.team_id, self.team_id, base_url, app)
+        return PixverseEmulator(self.instance.emulator, self.team_id, self.api_key, base_url, app)
 
 
 def _marker_settings(node: pytest.Item) -> dict[str, Any] | None:
@@ -223,9 +224,9 @@ def _pixverse_emulator_team(
         if overrides is None
         else _pixverse_emulators.dedicated(overrides)
     )
-    team_id = f"test-{uuid4().hex[:12]}"
-    instance.emulator.put_team(team_id, keys=[team_id])  # also valid under auth="strict"
-    yield _TestTeam(instance, team_id)
+    team_id, api_key = f"test-{uuid4().hex[:12]}", f"key-{uuid4().hex}"
+    instance.emulator.put_team(team_id, keys=[api_key])  # also valid under auth="strict"
+    yield _TestTeam(instance, team_id, api_key)
     if overrides is None:
         started_from_snapshot = instance.emulator.settings.snapshot is not None
         instance.emulator.reset(None if started_from_snapshot else team_id)

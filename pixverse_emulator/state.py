@@ -244,7 +244,8 @@ class State:
     ) -> Team:
         cap = self.settings.default_pending_cap if pending_cap is None else pending_cap
         outcomes = OutcomeSequence(parse_outcomes(self.settings.outcomes))
-        team = self.world.accounts.add(Team(team_id, cap, set(keys), outcomes=outcomes))
+        team = self.world.accounts.add(Team(team_id, cap, outcomes=outcomes))
+        self.world.accounts.set_keys(team_id, keys)
         start = self.settings.default_credits if credits is None else credits
         self.world.ledger.open(team_id, start, self.now(team_id))
         self._changes.team(team_id)

@@ -28,6 +28,7 @@ def maker() -> Any:
 
 
 SUMMARY = maker().summary
+KEY = maker().KEY  # the key make_state.py gave team "acme"
 
 
 def expected(version: Path) -> dict[str, Any]:
@@ -50,6 +51,7 @@ def test_a_data_folder_opens_with_everything(version: Path, tmp_path: Path) -> N
     emulator = Emulator(Settings(clock="manual", data_dir=str(folder)), clock=ManualClock(0))
     try:
         assert as_json(SUMMARY(emulator)) == expected(version)
+        assert emulator.authenticate(KEY) == "acme"  # its key still works
     finally:
         emulator.close()
 
@@ -65,5 +67,6 @@ def test_a_snapshot_restores_with_everything(version: Path, tmp_path: Path) -> N
         got, wanted = as_json(SUMMARY(emulator)), expected(version)
         assert got.pop("ids_high") >= wanted.pop("ids_high")
         assert got == wanted
+        assert emulator.authenticate(KEY) == "acme"
     finally:
         emulator.close()

@@ -1,8 +1,16 @@
 """API keys -> teams. `open` auth: any non-empty key works (an unlisted key belongs to
-the team whose id equals the key); `strict` auth: only configured keys."""
+the team whose id equals the key, unless that team has keys of its own); `strict`
+auth: only configured keys.
+
+Keys are kept as hashes (`key_hash`), never in clear: a team shows, stores and exports
+only the hashes of its keys, and a key presented on a request is hashed to find its
+team. The hash is unsalted on purpose: a snapshot restored on another server must
+still recognise its keys.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -12,13 +20,20 @@ from .policies import OutcomeSequence, Progression
 from .tasks import Status
 
 AuthMode = Literal["open", "strict"]
+HASH_PREFIX = "sha256:"
+
+
+def key_hash(key: str) -> str:
+    """What is kept of a key: enough to recognise it, nothing to present as it."""
+    digest = hashlib.sha256(b"pixverse-emulator key\0" + key.encode()).hexdigest()
+    return HASH_PREFIX + digest
 
 
 @dataclass
 class Team:
     id: str
     pending_cap: int
-    keys: set[str] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)  # key hashes
     progression: Progression | None = None  # None: the global setting
     outcomes: OutcomeSequence = field(
         default_factory=lambda: OutcomeSequence([Status.SUCCEEDED])
@@ -29,42 +44,53 @@ class Accounts:
     def __init__(self, mode: AuthMode) -> None:
         self.mode = mode
         self._teams: dict[str, Team] = {}
-        self._owner_of_key: dict[str, str] = {}
+        self._owner_of_hash: dict[str, str] = {}
 
     def get(self, team_id: str) -> Team | None:
         return self._teams.get(team_id)
 
     def add(self, team: Team) -> Team:
+        """A team whose `keys` are hashes already (new teams get them from set_keys)."""
+        self._claim(team.id, team.keys)
         self._teams[team.id] = team
-        self.set_keys(team.id, team.keys)
+        for hashed in team.keys:
+            self._owner_of_hash[hashed] = team.id
         return team
 
     def remove(self, team_id: str) -> None:
         team = self._teams.pop(team_id, None)
-        for key in team.keys if team else ():
-            self._owner_of_key.pop(key, None)
+        for hashed in team.keys if team else ():
+            self._owner_of_hash.pop(hashed, None)
 
     def team_id_for(self, key: str) -> str | None:
         """The team a key belongs to, or None when the key is refused."""
         if not key:
             return None
-        owner = self._owner_of_key.get(key)
+        owner = self._owner_of_hash.get(key_hash(key))
         if owner is not None or self.mode == "strict":
             return owner
+        named = self._teams.get(key)
+        if named is not None and named.keys:
+            return None  # a team's id is no key to it once it has keys of its own
         return key
 
     def set_keys(self, team_id: str, keys: Iterable[str]) -> None:
+        """Give a team exactly these keys (in clear; kept as hashes)."""
         team = self._teams[team_id]
-        wanted = set(keys)
-        for key in wanted:
-            owner = self._owner_of_key.get(key)
-            if owner is not None and owner != team_id:
-                raise Conflict(f"key {key!r} already belongs to team {owner!r}", reason="keys")
-        for key in team.keys - wanted:
-            self._owner_of_key.pop(key, None)
-        for key in wanted:
-            self._owner_of_key[key] = team_id
+        wanted = {key_hash(key) for key in keys}
+        self._claim(team_id, wanted)
+        for hashed in team.keys - wanted:
+            self._owner_of_hash.pop(hashed, None)
+        for hashed in wanted:
+            self._owner_of_hash[hashed] = team_id
         team.keys = wanted
+
+    def _claim(self, team_id: str, hashes: Iterable[str]) -> None:
+        for hashed in hashes:
+            owner = self._owner_of_hash.get(hashed)
+            if owner is not None and owner != team_id:
+                raise Conflict(f"one of the keys given for team {team_id!r} already belongs "
+                               f"to team {owner!r}", reason="keys")
 
     def all(self) -> list[Team]:
         return list(self._teams.values())

@@ -9,13 +9,16 @@ the version before to `MIGRATIONS`, tested on a folder and a snapshot of that ve
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..domain.accounts import key_hash
+
 APPLICATION_ID = 0x50585645  # "PXVE"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TABLES = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -45,8 +48,17 @@ CREATE TABLE blobs (token TEXT NOT NULL UNIQUE, data BLOB NOT NULL);
 STATE_TABLES = ("teams", "ledger", "tasks", "uploads", "offsets", "faults")
 
 Migration = Callable[[sqlite3.Connection], None]
+
+
+def _keys_as_hashes(conn: sqlite3.Connection) -> None:
+    """1 -> 2: teams kept their API keys in clear; now only their hashes."""
+    for team_id, keys in conn.execute("SELECT id, keys FROM teams").fetchall():
+        hashed = sorted(key_hash(key) for key in json.loads(keys))
+        conn.execute("UPDATE teams SET keys = ? WHERE id = ?", (json.dumps(hashed), team_id))
+
+
 # version N -> the step that turns a version-N file into a version N+1 one.
-MIGRATIONS: dict[int, Migration] = {}
+MIGRATIONS: dict[int, Migration] = {1: _keys_as_hashes}
 
 
 class StateFileError(Exception):

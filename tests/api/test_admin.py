@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 from support import auth, error_of, resp, text_body
 
 from pixverse_emulator import Emulator
+from pixverse_emulator.domain.accounts import key_hash
 
 TEXT = "/openapi/v2/video/text/generate"
 
@@ -44,7 +45,7 @@ class TestWallClock:
 def test_team_put_get_and_ledger(client: TestClient) -> None:
     r = client.put("/_emulator/teams/t1", json={"credits": 50, "pending_cap": 3, "keys": ["k"]})
     assert r.json() == {"id": "t1", "credits": 50, "held": 0, "spent": 0, "pending": 0,
-                        "pending_cap": 3, "keys": ["k"], "progression": "seconds:5",
+                        "pending_cap": 3, "keys": [key_hash("k")], "progression": "seconds:5",
                         "outcomes": ["success"], "now": 1_780_000_000.0}
     resp(client.post(TEXT, json=text_body(), headers=auth("k")))
     team = client.get("/_emulator/teams/t1").json()

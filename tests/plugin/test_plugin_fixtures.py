@@ -59,7 +59,8 @@ def test_live_server_create_wait_for_and_download(project: pytest.Pytester) -> N
         def test_handle_attributes(pixverse_emulator):
             emu = pixverse_emulator
             assert emu.base_url.startswith("http://127.0.0.1:")
-            assert emu.api_key == emu.team_id and emu.team_id.startswith("test-")
+            assert emu.team_id.startswith("test-") and emu.api_key != emu.team_id
+            assert emu.emulator.authenticate(emu.api_key) == emu.team_id
             assert emu.headers == {"Authorization": f"Bearer {emu.api_key}"}
             assert emu.emulator.settings.clock == "manual"
             assert emu.team()["id"] == emu.team_id

@@ -2,37 +2,57 @@ from __future__ import annotations
 
 import pytest
 
-from pixverse_emulator.domain.accounts import Accounts, Team
+from pixverse_emulator.domain.accounts import Accounts, Team, key_hash
 from pixverse_emulator.errors import Conflict
 
 
+def with_keys(accounts: Accounts, team_id: str, *keys: str) -> Accounts:
+    accounts.add(Team(team_id, 10))
+    accounts.set_keys(team_id, keys)
+    return accounts
+
+
 def test_open_mode_maps_unlisted_keys_to_their_own_team() -> None:
-    accounts = Accounts("open")
-    accounts.add(Team("acme", 10, {"k1"}))
+    accounts = with_keys(Accounts("open"), "acme", "k1")
     assert accounts.team_id_for("k1") == "acme"
     assert accounts.team_id_for("other") == "other"
     assert accounts.team_id_for("") is None
 
 
+def test_in_open_mode_a_team_id_is_no_key_to_a_team_with_keys() -> None:
+    accounts = with_keys(Accounts("open"), "acme", "k1")
+    accounts.add(Team("keyless", 10))
+    assert accounts.team_id_for("acme") is None
+    assert accounts.team_id_for("keyless") == "keyless"  # a team its own key opened
+
+
 def test_strict_mode_only_knows_listed_keys() -> None:
-    accounts = Accounts("strict")
-    accounts.add(Team("acme", 10, {"k1"}))
+    accounts = with_keys(Accounts("strict"), "acme", "k1")
     assert accounts.team_id_for("k1") == "acme"
     assert accounts.team_id_for("acme") is None
 
 
-def test_set_keys_replaces_and_refuses_another_teams_key() -> None:
-    accounts = Accounts("strict")
-    accounts.add(Team("a", 1, {"k1", "k2"}))
-    accounts.add(Team("b", 1))
+def test_keys_are_kept_as_hashes_only() -> None:
+    accounts = with_keys(Accounts("strict"), "acme", "secret-key-1")
+    team = accounts.get("acme")
+    assert team is not None and team.keys == {key_hash("secret-key-1")}
+    assert "secret-key-1" not in repr(team) and "secret-key-1" not in repr(accounts.__dict__)
+    restored = Accounts("strict")
+    restored.add(Team("acme", 10, set(team.keys)))  # as a store or snapshot gives it back
+    assert restored.team_id_for("secret-key-1") == "acme"
+
+
+def test_set_keys_replaces_and_refuses_another_teams_key_without_saying_it() -> None:
+    accounts = with_keys(Accounts("strict"), "a", "k1", "k2")
+    with_keys(accounts, "b")
     accounts.set_keys("a", ["k2", "k3"])
     assert [accounts.team_id_for(k) for k in ("k1", "k2", "k3")] == [None, "a", "a"]
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refused:
         accounts.set_keys("b", ["k3"])
+    assert "k3" not in refused.value.message and "'a'" in refused.value.message
 
 
 def test_remove_forgets_the_keys() -> None:
-    accounts = Accounts("strict")
-    accounts.add(Team("a", 1, {"k"}))
+    accounts = with_keys(Accounts("strict"), "a", "k")
     accounts.remove("a")
     assert accounts.team_id_for("k") is None and accounts.get("a") is None
