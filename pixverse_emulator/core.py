@@ -21,7 +21,15 @@ from .domain.policies import (
 )
 from .domain.schemas import CreateRequest
 from .domain.tasks import Status, Task, VideoSpec
-from .domain.uploads import MediaKind, StoredImage, StoredMedia, Upload, stored_file, upload_id
+from .domain.uploads import (
+    MediaKind,
+    StoredFile,
+    StoredImage,
+    StoredMedia,
+    Upload,
+    stored_file,
+    upload_id,
+)
 from .errors import Conflict, NotFound, TooManyPending
 from .media.probe import ImageInfo, MediaInfo
 from .media.video import render_video
@@ -46,7 +54,6 @@ class Emulator(Snapshots):
         """Create a task: rules, referenced resources, pending cap, balance, in that order."""
         with self._unit(team_id):
             now = self._settle(team_id)
-            team = self._team(team_id)
             world = self.world
             if trace_id is not None and (team_id, trace_id) in world.trace_ids:
                 original = world.tasks.get(world.trace_ids[team_id, trace_id])
@@ -55,6 +62,7 @@ class Emulator(Snapshots):
             references.check_request(route, request)
             directives = parse_directives(request.prompt)
             shape = references.resolve(world.uploads, world.tasks, team_id, request)
+            team = self._team(team_id)
             if world.tasks.pending(team_id) >= team.pending_cap:
                 raise TooManyPending(
                     f"Too many pending tasks: the team has {world.tasks.pending(team_id)} "
@@ -64,6 +72,7 @@ class Emulator(Snapshots):
             audio = request.generate_audio_switch
             price = rules.price(request.model, request.quality, request.duration, audio)
             world.ledger.check_hold(team_id, price)  # before drawing an id: refusals write nothing
+            self.evictor.room_for_task(world, self._changes, team_id)
             video_id = self._new_id()
             world.ledger.hold(team_id, video_id, price, now)
             self._changes.ledger(team_id)
@@ -183,6 +192,7 @@ class Emulator(Snapshots):
         with self._unit(team_id):
             now = self._settle(team_id)
             self._team(team_id)
+            self._room_for(team_id, stored)
             image = StoredImage(self._new_id(), team_id, now, stored, url, info)
             self._add_upload(image)
         self._settled(incoming)
@@ -204,11 +214,16 @@ class Emulator(Snapshots):
         with self._unit(team_id):
             now = self._settle(team_id)
             self._team(team_id)
+            self._room_for(team_id, stored)
             kind: MediaKind = "video" if media_type == "video" else "audio"
             media = StoredMedia(self._new_id(), team_id, now, kind, stored, url, info)
             self._add_upload(media)
         self._settled(incoming)
         return media
+
+    def _room_for(self, team_id: str, stored: StoredFile | None) -> None:
+        if stored is not None:
+            self.evictor.room_for_upload(self.world, self._changes, team_id, stored.size)
 
     def _settled(self, incoming: Incoming | None) -> None:
         """The upload is recorded: its file is the record's, no longer in flight."""

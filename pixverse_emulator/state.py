@@ -30,6 +30,7 @@ from .domain.tasks import Status, Task, TaskBook, VideoSpec
 from .domain.uploads import UploadStore
 from .domain.world import World
 from .errors import Conflict, InvalidField, StoreUnavailable, Unauthorized
+from .evictions import Evictor
 from .ids import IdSource, run_random
 from .media.video import render_video
 from .settings import Settings
@@ -113,6 +114,7 @@ class State:
         self.files: FileArea = self.store.files
         self.shelf = Shelf(self.store.root)
         self._changes: Changes = Changes() if self.store.durable else NO_CHANGES
+        self.evictor = Evictor(self.settings, self.journal, self.clock.now, self._evicted_files)
         self._closed = False
         self.world = World(Accounts(self.settings.auth))
         self.ids = IdSource(self._rng)
@@ -158,6 +160,11 @@ class State:
             self._reload()
             raise StoreUnavailable(f"the state could not be saved: {exc}") from exc
         self._free_files(changes.freed_files)
+
+    def _evicted_files(self, tokens: Iterable[str]) -> None:
+        """Memory mode frees an evicted upload's file at once; a store after commit."""
+        if not self.store.durable:
+            self._free_files(tokens)
 
     def _free_files(self, tokens: Iterable[str]) -> None:
         """Remove the files of `tokens` that no upload names any more."""
@@ -262,15 +269,22 @@ class State:
         return team
 
     def _team(self, team_id: str) -> Team:
-        return self.world.accounts.get(team_id) or self._open_team(team_id)
+        """The team, opened (in open mode, by its key) the first time it keeps state."""
+        team = self.world.accounts.get(team_id)
+        if team is None:
+            configured = {config.id for config in self.settings.teams}
+            self.evictor.room_for_team(self.world, self._changes, configured)
+            team = self._open_team(team_id)
+        return team
 
     def authenticate(self, key: str | None) -> str:
-        """The team id for an API key; in open mode an unlisted key opens its own team."""
-        with self._unit(None):
+        """The team id for an API key (in open mode an unlisted key names its own team).
+        Nothing is created here: a team opens when a request first keeps state for it."""
+        with self._lock:
             team_id = self.world.accounts.team_id_for(key or "")
             if team_id is None:
                 raise Unauthorized(_auth_message(key), reason="auth")
-            self._team(team_id)
+            self.evictor.used(team_id)
             return team_id
 
     def _move(self, task: Task, status: Status, at: float) -> None:

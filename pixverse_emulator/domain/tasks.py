@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from .ages import Ages
+
 
 class Status(IntEnum):
     SUCCEEDED = 1
@@ -98,6 +100,7 @@ class TaskBook:
         self._thaw = thaw
         self._heaps: dict[str, list[tuple[float, int]]] = {}
         self._pending: Counter[str] = Counter()
+        self._ages = Ages()
 
     def __contains__(self, video_id: int) -> bool:
         return video_id in self._tasks or video_id in self._frozen
@@ -119,14 +122,38 @@ class TaskBook:
     def add(self, task: Task) -> None:
         """A new task, or a restored one at whatever status it had."""
         self._tasks[task.video_id] = task
+        self._ages.add(task.team_id, task.video_id)
         if task.status is Status.RUNNING:
             self._pending[task.team_id] += 1
             self.schedule(task)
 
     def freeze_all(self, frozen: dict[int, tuple[str, str, Any]]) -> None:
         """Finished tasks as a store read them, by id: (team, result token, record),
-        each thawed on first use."""
+        each thawed on first use. Their age order is rebuilt once all are in."""
         self._frozen.update(frozen)
+        owners = [(i, t.team_id) for i, t in self._tasks.items()]
+        self._ages.rebuild([*owners, *((i, f[0]) for i, f in self._frozen.items())])
+
+    def count(self, team_id: str) -> int:
+        return self._ages.count[team_id]
+
+    def oldest_finished(self, team_id: str | None = None) -> int | None:
+        """The oldest task (of `team_id`, or of anyone) that is no longer running."""
+        return self._ages.oldest(team_id, self.__contains__, self._finished)
+
+    def _finished(self, video_id: int) -> bool:
+        task = self._tasks.get(video_id)
+        return task is None or task.status is not Status.RUNNING  # frozen ones are done
+
+    def remove(self, video_id: int) -> str:
+        """Forget one finished task; returns its result URL token."""
+        task = self._tasks.pop(video_id, None)
+        if task is not None:
+            team_id, token = task.team_id, task.token
+        else:
+            team_id, token, _ = self._frozen.pop(video_id)
+        self._ages.removed(team_id)
+        return token
 
     def all(self) -> list[Task]:
         for video_id in list(self._frozen):
@@ -184,4 +211,5 @@ class TaskBook:
             tokens.append(task.token)
         self._pending.pop(team_id, None)
         self._heaps.pop(team_id, None)
+        self._ages.drop_team(team_id)
         return tokens

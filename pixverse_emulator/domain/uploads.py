@@ -6,6 +6,7 @@ the file's token.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
@@ -82,6 +83,7 @@ class UploadStore:
         self.media: dict[int, StoredMedia] = {}
         self.files: dict[str, StoredFile] = {}
         self.owners: dict[str, str] = {}
+        self.bytes: Counter[str] = Counter()  # stored bytes per team
 
     def __contains__(self, upload_id: int) -> bool:
         return upload_id in self.images or upload_id in self.media
@@ -94,6 +96,24 @@ class UploadStore:
         if upload.file:
             self.files[upload.file.token] = upload.file
             self.owners[upload.file.token] = upload.team_id
+            self.bytes[upload.team_id] += upload.file.size
+
+    def remove(self, upload: Upload) -> str | None:
+        """Forget one upload; returns its file's token, if it has a file."""
+        if isinstance(upload, StoredImage):
+            del self.images[upload.img_id]
+        else:
+            del self.media[upload.media_id]
+        if upload.file is None:
+            return None
+        self.files.pop(upload.file.token, None)
+        self.owners.pop(upload.file.token, None)
+        self.bytes[upload.team_id] -= upload.file.size
+        return upload.file.token
+
+    def oldest_of(self, team_id: str) -> list[Upload]:
+        """The team's uploads with files, oldest first (ids only grow)."""
+        return sorted((u for u in self.of_team(team_id) if u.file is not None), key=upload_id)
 
     def all(self) -> list[Upload]:
         return [*self.images.values(), *self.media.values()]
@@ -106,14 +126,6 @@ class UploadStore:
 
     def remove_team(self, team_id: str) -> list[str]:
         """Forget the team's uploads; returns the tokens of their files."""
-        tokens = []
-        for upload in self.of_team(team_id):
-            if isinstance(upload, StoredImage):
-                del self.images[upload.img_id]
-            else:
-                del self.media[upload.media_id]
-            if upload.file is not None:
-                tokens.append(upload.file.token)
-                self.files.pop(upload.file.token, None)
-                self.owners.pop(upload.file.token, None)
-        return tokens
+        tokens = [self.remove(upload) for upload in self.of_team(team_id)]
+        self.bytes.pop(team_id, None)
+        return [token for token in tokens if token is not None]

@@ -38,6 +38,15 @@ class World:
         if task.status is Status.SUCCEEDED and task.token:
             self.video_tokens[task.token] = task.video_id
 
+    def remove_task(self, video_id: int) -> None:
+        """Forget one finished task (an eviction): its result URL and trace id go with
+        it; its ledger entries stay, they are the team's history."""
+        task = self.tasks.get(video_id)
+        assert task is not None and task.status is not Status.RUNNING
+        self.video_tokens.pop(self.tasks.remove(video_id), None)
+        if self.trace_ids.get((task.team_id, task.trace_id)) == video_id:
+            del self.trace_ids[task.team_id, task.trace_id]
+
     def team_ids(self) -> list[str]:
         return [team.id for team in self.accounts.all()]
 

@@ -68,6 +68,8 @@ class Changes:
         self.uploads: dict[int, Upload] = {}
         self.offsets: set[str] = set()
         self.dropped: list[str] = []  # teams whose rows go first (a per-team reset)
+        self.evicted_tasks: set[int] = set()
+        self.evicted_uploads: set[int] = set()
         self.faults = False
         self.meta: set[str] = set()
         self.freed_files: list[str] = []  # tokens whose files go once committed
@@ -76,6 +78,7 @@ class Changes:
         return bool(
             self.teams or self.ledgers or self.tasks or self.uploads or self.offsets
             or self.dropped or self.faults or self.meta or self.freed_files
+            or self.evicted_tasks or self.evicted_uploads
         )
 
     def team(self, team_id: str) -> None:
@@ -105,6 +108,18 @@ class Changes:
         self.tasks = {k: t for k, t in self.tasks.items() if t.team_id != team_id}
         self.uploads = {k: u for k, u in self.uploads.items() if u.team_id != team_id}
         self.faults = True
+
+    def evict_task(self, video_id: int) -> None:
+        self.tasks.pop(video_id, None)
+        self.evicted_tasks.add(video_id)
+        self.meta.add("id_high")  # its id may have been the highest stored
+
+    def evict_upload(self, upload_id: int, token: str | None) -> None:
+        self.uploads.pop(upload_id, None)
+        self.evicted_uploads.add(upload_id)
+        self.meta.add("id_high")
+        if token is not None:
+            self.freed_files.append(token)
 
     def fault_rules(self) -> None:
         self.faults = True
@@ -139,6 +154,12 @@ class _NoChanges(Changes):
         return None
 
     def fault_rules(self) -> None:
+        return None
+
+    def evict_task(self, video_id: int) -> None:
+        return None
+
+    def evict_upload(self, upload_id: int, token: str | None) -> None:
         return None
 
     def meta_value(self, key: str) -> None:

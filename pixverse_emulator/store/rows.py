@@ -132,9 +132,6 @@ def load_tasks(world: World, stored: list[Row]) -> None:
     counts need them), finished ones frozen until someone asks. Comprehensions, not a
     call per row: this is most of a restart's time."""
     running = Status.RUNNING
-    world.tasks.freeze_all({row[0]: (row[1], row[3], row) for row in stored if row[2] != running})
-    world.video_tokens.update({row[3]: row[0] for row in stored if row[2] == Status.SUCCEEDED})
-    world.trace_ids.update({(row[1], row[4]): row[0] for row in stored if row[4]})
     for row in stored:
         if row[2] == running:
             task = read_task(row)
@@ -142,6 +139,9 @@ def load_tasks(world: World, stored: list[Row]) -> None:
             account = world.ledger.account(task.team_id)
             account.holds[task.video_id] = task.price
             account.held += task.price
+    world.tasks.freeze_all({row[0]: (row[1], row[3], row) for row in stored if row[2] != running})
+    world.video_tokens.update({row[3]: row[0] for row in stored if row[2] == Status.SUCCEEDED})
+    world.trace_ids.update({(row[1], row[4]): row[0] for row in stored if row[4]})
 
 
 # -- uploads -----------------------------------------------------------------------------

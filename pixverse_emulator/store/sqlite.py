@@ -126,6 +126,10 @@ class SqliteStore:
         for team_id in changes.dropped:
             self._delete_team(conn, team_id)
             written[team_id] = 0
+        for video_id in changes.evicted_tasks:
+            conn.execute("DELETE FROM tasks WHERE video_id = ?", (video_id,))
+        for upload_id in changes.evicted_uploads:
+            conn.execute("DELETE FROM uploads WHERE id = ?", (upload_id,))
         for team_id in changes.teams:
             team = world.accounts.get(team_id)
             if team is not None:

@@ -1,0 +1,50 @@
+"""`Ages`: task ids in the order they were created, per team and overall, so eviction
+can find the oldest finished task of a team (or of everyone) without sorting.
+
+Ids only grow, so creation order is id order. Entries of tasks removed some other way
+(a team's reset, an eviction) stay in the queues until they reach the front, where they
+are dropped: the queues cost one append per task and amortised O(1) per removal.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+
+
+class Ages:
+    def __init__(self) -> None:
+        self._everyone: deque[int] = deque()
+        self._teams: dict[str, deque[int]] = {}
+        self.count: Counter[str] = Counter()  # tasks each team has now
+
+    def add(self, team_id: str, video_id: int) -> None:
+        self._everyone.append(video_id)
+        self._teams.setdefault(team_id, deque()).append(video_id)
+        self.count[team_id] += 1
+
+    def rebuild(self, owners: Iterable[tuple[int, str]]) -> None:
+        """From (id, team) pairs in any order (a store's load)."""
+        self.__init__()  # type: ignore[misc]
+        for video_id, team_id in sorted(owners):
+            self.add(team_id, video_id)
+
+    def removed(self, team_id: str) -> None:
+        self.count[team_id] -= 1
+
+    def drop_team(self, team_id: str) -> None:
+        self._teams.pop(team_id, None)
+        self.count.pop(team_id, None)
+
+    def oldest(
+        self, team_id: str | None, alive: Callable[[int], bool], finished: Callable[[int], bool]
+    ) -> int | None:
+        """The oldest id of `team_id` (None: of anyone) that is alive and finished.
+        Running tasks ahead of it are few (the pending caps bound them)."""
+        queue = self._everyone if team_id is None else self._teams.get(team_id, deque())
+        while queue and not alive(queue[0]):
+            queue.popleft()
+        for video_id in queue:
+            if alive(video_id) and finished(video_id):
+                return video_id
+        return None

@@ -1,0 +1,110 @@
+"""Bounded growth: what the emulator lets go of once a limit is reached, oldest first.
+
+| setting                     | beyond it, before the new one goes in ...                 |
+|-----------------------------|-----------------------------------------------------------|
+| `max_tasks_per_team`        | the team's oldest finished task (status 1, 6, 7 or 8)      |
+| `max_tasks`                 | the oldest finished task of any team                       |
+| `max_upload_bytes_per_team` | the team's oldest uploads, until the new file fits         |
+| `max_teams` (open mode)     | the least recently used team a key opened by itself (no    |
+|                             | keys of its own, not configured) with nothing running      |
+
+An evicted task's URL answers 404 from then on; its ledger entries stay. Each eviction
+is journaled (`route` "eviction", `reason` the limit). Recency of teams is kept in
+memory only: after a restart, every team counts as least recently used.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+
+from .domain.journal import Journal
+from .domain.uploads import upload_id
+from .domain.world import World
+from .errors import PayloadTooLarge
+from .settings import Settings
+from .store.base import Changes
+
+EVICTION_ROUTE = "eviction"  # the journal's route name for evictions
+
+
+class Evictor:
+    def __init__(
+        self,
+        settings: Settings,
+        journal: Journal,
+        now: Callable[[], float],
+        free_files: Callable[[Iterable[str]], None],
+    ) -> None:
+        self.settings = settings
+        self.journal = journal
+        self.now = now
+        self.free_files = free_files  # memory mode frees at once; a store after commit
+        self.recency: OrderedDict[str, None] = OrderedDict()  # least recent first
+
+    def used(self, team_id: str) -> None:
+        self.recency[team_id] = None
+        self.recency.move_to_end(team_id)
+
+    def room_for_task(self, world: World, changes: Changes, team_id: str) -> None:
+        limits = self.settings
+        while world.tasks.count(team_id) >= limits.max_tasks_per_team:
+            if not self._evict_task(world, changes, team_id, "max_tasks_per_team"):
+                break
+        while len(world.tasks) >= limits.max_tasks:
+            if not self._evict_task(world, changes, None, "max_tasks"):
+                break
+
+    def _evict_task(
+        self, world: World, changes: Changes, team_id: str | None, limit: str
+    ) -> bool:
+        video_id = world.tasks.oldest_finished(team_id)
+        if video_id is None:
+            return False  # everything left is running: the pending caps bound that
+        task = world.tasks.get(video_id)
+        assert task is not None
+        world.remove_task(video_id)
+        changes.evict_task(video_id)
+        self._journal(f"/_emulator/tasks/{video_id}", task.team_id, limit)
+        return True
+
+    def room_for_upload(self, world: World, changes: Changes, team_id: str, size: int) -> None:
+        """Evict the team's oldest uploads until `size` more bytes fit; an upload larger
+        than the whole allowance is refused."""
+        limit = self.settings.max_upload_bytes_per_team
+        if size > limit:
+            raise PayloadTooLarge(
+                f"Upload of {size} bytes is over the team's allowance of {limit} bytes "
+                "(max_upload_bytes_per_team)", reason="max_upload_bytes_per_team")
+        for upload in world.uploads.oldest_of(team_id):
+            if world.uploads.bytes[team_id] + size <= limit:
+                break
+            token = world.uploads.remove(upload)
+            changes.evict_upload(upload_id(upload), token)
+            self.free_files([token] if token else [])
+            kind = "images" if hasattr(upload, "img_id") else "media"
+            self._journal(f"/_emulator/{kind}/{upload_id(upload)}", team_id,
+                          "max_upload_bytes_per_team")
+
+    def room_for_team(self, world: World, changes: Changes, protected: set[str]) -> None:
+        """Before a key opens a new team in open mode."""
+        if world.accounts.mode != "open" or len(world.team_ids()) < self.settings.max_teams:
+            return
+        for team_id in self._least_recent_first(world):
+            team = world.accounts.get(team_id)
+            evictable = team is not None and not team.keys and team_id not in protected
+            if evictable and world.tasks.pending(team_id) == 0:
+                tokens = world.remove_team(team_id)
+                changes.drop_team(team_id, tokens)
+                self.free_files(tokens)
+                self.recency.pop(team_id, None)
+                self._journal(f"/_emulator/teams/{team_id}", team_id, "max_teams")
+                return
+
+    def _least_recent_first(self, world: World) -> list[str]:
+        unseen = [t for t in world.team_ids() if t not in self.recency]
+        return [*unseen, *self.recency]
+
+    def _journal(self, path: str, team_id: str, limit: str) -> None:
+        self.journal.record(time=self.now(), method="EVICT", path=path, route=EVICTION_ROUTE,
+                            status=0, err_code=None, team=team_id, trace_id="", reason=limit)
