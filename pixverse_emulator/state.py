@@ -167,10 +167,8 @@ class State:
             self._free_files(tokens)
 
     def _free_files(self, tokens: Iterable[str]) -> None:
-        """Remove the files of `tokens` that no upload names any more."""
-        for token in tokens:
-            if token not in self.world.uploads.files:
-                self.files.discard(token)
+        """Remove (on the remover thread) the files of `tokens` no upload names any more."""
+        self.files.remove_later([t for t in tokens if t not in self.world.uploads.files])
 
     def _reload(self) -> None:
         """After a failed commit: the world (and a manual clock) back to what the store

@@ -188,6 +188,7 @@ def nothing_half_there(emulator: Emulator) -> None:
             if entry.video_id is not None:
                 assert entry.video_id in world.tasks, f"ledger names a lost task {entry}"
     named = set(world.uploads.files)
+    emulator.files.drain()  # the start's sweep runs on the remover thread
     assert emulator.files.tokens() == named, "a stray or missing upload folder"
     for token, stored in world.uploads.files.items():
         assert emulator.files.path(token, stored.name).stat().st_size == stored.size

@@ -9,6 +9,7 @@ at the next start.
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import threading
 from collections.abc import Iterable, Iterator
@@ -91,11 +92,19 @@ class Download:
 
 
 class FileArea:
+    """Files by token. Removing many (a reset, a restore, an eviction) is handed to one
+    thread of its own, so no request waits on file deletion: a token is never reused,
+    so a folder removed a moment later is the same folder, and a start sweeps whatever
+    a crash left."""
+
     def __init__(self, root: Path) -> None:
         self.folder = root / "files"
         self.folder.mkdir(parents=True, exist_ok=True)
         self._in_flight: set[str] = set()  # tokens of uploads received, not yet recorded
         self._guard = threading.Lock()
+        self._doomed: queue.Queue[str] = queue.Queue()
+        self._remover: threading.Thread | None = None
+        self._stopping = False
 
     def path(self, token: str, name: str) -> Path:
         return self.folder / token / name
@@ -130,19 +139,47 @@ class FileArea:
             for chunk in chunks:
                 incoming.write(chunk)
         self.keep(incoming, name)
+        self.settled(token)
 
     def discard(self, token: str) -> None:
+        """Remove one file now (an upload that was refused)."""
         shutil.rmtree(self.folder / token, ignore_errors=True)
         self.settled(token)
+
+    def remove_later(self, tokens: Iterable[str]) -> None:
+        """Remove these files on the remover thread."""
+        for token in tokens:
+            self._doomed.put(token)
+        if self._remover is None and not self._doomed.empty():
+            self._remover = threading.Thread(target=self._remove, name="file-remover",
+                                             daemon=True)
+            self._remover.start()
+
+    def _remove(self) -> None:
+        while not self._stopping:
+            token = self._doomed.get()
+            if not self._stopping:
+                shutil.rmtree(self.folder / token, ignore_errors=True)
+            self._doomed.task_done()
+
+    def drain(self) -> None:
+        """Wait until every file handed to the remover is gone (tests, benchmarks)."""
+        self._doomed.join()
+
+    def stop(self) -> None:
+        """Stop removing; what is left is swept at the next start."""
+        self._stopping = True
+        if self._remover is not None:
+            self._doomed.put("")
+            self._remover.join(timeout=30)
 
     def tokens(self) -> set[str]:
         return {entry.name for entry in os.scandir(self.folder) if entry.is_dir()}
 
     def sweep(self, known: set[str]) -> int:
-        """Remove every folder no record names and no upload still arriving owns;
-        returns how many went."""
+        """Hand every folder no record names and no upload still arriving owns to the
+        remover; returns how many."""
         with self._guard:
             stray = self.tokens() - known - self._in_flight
-        for token in stray:
-            shutil.rmtree(self.folder / token, ignore_errors=True)
+        self.remove_later(stray)
         return len(stray)

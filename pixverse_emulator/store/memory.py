@@ -78,5 +78,6 @@ class MemoryStore:
         return None
 
     def close(self) -> None:
+        self.files.stop()
         shutil.rmtree(self.root, ignore_errors=True)
         self._lock.release()

@@ -161,6 +161,7 @@ class SqliteStore:
         self._checkpointer.committed(self._conn, whole_state=True)
 
     def close(self) -> None:
+        self.files.stop()
         self._checkpointer.stop()
         self._conn.close()
         self._lock.release()

@@ -102,6 +102,7 @@ def test_uploads_over_the_teams_bytes_evict_its_oldest() -> None:
     assert error_of(too_big)[:2] == (413, 413001)
     assert "max_upload_bytes_per_team" in too_big.json()["ErrMsg"]
     assert client.get(third["img_url"]).status_code == 200  # a refusal evicts nothing
+    emulator.files.drain()
     names = {p.name for p in emulator.files.folder.iterdir()}
     assert len(names) == 3  # second, third and team-b's: nothing else left on disk
     emulator.close()

@@ -255,6 +255,7 @@ def test_a_start_from_a_snapshot_and_reset_back_to_it(tmp_path: Path, servers: A
     client.post(IMAGE, files={"image": ("b.png", png_bytes(6, 6))}, headers=auth("beta-key"))
     client.post("/_emulator/reset?team=acme")
     files = server.emulator.files
+    files.drain()  # files go on the remover thread: wait for it
     assert files.tokens() == set(server.emulator.world.uploads.files)  # no stray file
     now = dump(server.emulator)
     assert now["teams"]["acme"] == start["teams"]["acme"]  # back to the snapshot's share
@@ -300,5 +301,6 @@ def test_restoring_frees_the_files_nobody_names(servers: Any, mode: str) -> None
                                 headers=auth()))
     client.post(f"{SNAPSHOTS}/empty/restore")
     assert error_of(client.get(uploaded["img_url"]))[0] == 404
+    server.emulator.files.drain()
     assert list(server.emulator.files.folder.iterdir()) == []
     assert error_of(client.get(f"{RESULT}/1", headers=auth()))[0] == 404

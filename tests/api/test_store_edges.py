@@ -46,6 +46,7 @@ def test_an_upload_arriving_during_a_restore_keeps_its_bytes(tmp_path: Path) -> 
     assert image.file is not None
     assert emulator.files.path(image.file.token, image.file.name).read_bytes() == png_bytes(3, 3)
     emulator.restore_snapshot("empty")
+    emulator.files.drain()
     assert not emulator.files.path(image.file.token, image.file.name).exists()  # now unnamed
     emulator.close()
 

@@ -171,6 +171,7 @@ def test_reset_removes_uploaded_files(client: TestClient, emulator: Emulator) ->
     path = emulator.files.path(stored.token, stored.name)
     assert path.read_bytes() == png_bytes(2, 2)
     client.post("/_emulator/reset")
+    emulator.files.drain()  # files go on the remover thread: wait for it
     assert not path.exists()
     assert error_of(client.get(uploaded["img_url"]))[0] == 404
 
