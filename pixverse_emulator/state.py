@@ -38,6 +38,7 @@ from .store.base import NO_CHANGES, Changes, Saved, Store, StoreError
 from .store.files import FileArea
 from .store.memory import MemoryStore
 from .store.snapshots import Shelf
+from .store.spill import FileSpill
 from .store.sqlite import SqliteStore
 
 
@@ -116,8 +117,21 @@ class State:
         self._changes: Changes = Changes() if self.store.durable else NO_CHANGES
         self.evictor = Evictor(self.settings, self.journal, self.clock.now, self._evicted_files)
         self._closed = False
+        self._spill = None if self.store.durable else FileSpill(self.store.root / "ledger")
         self.world = World(Accounts(self.settings.auth))
         self.ids = IdSource(self._rng)
+
+    @property
+    def world(self) -> World:
+        return self._world
+
+    @world.setter
+    def world(self, world: World) -> None:
+        """Every world this state holds spills old ledger entries in memory mode."""
+        if self._spill is not None:
+            self._spill.clear()  # what the previous world spilled is not this one's
+            world.ledger.spill = self._spill
+        self._world = world
 
     # -- the world's parts, for the control plane and tests ----------------------------
 

@@ -23,6 +23,16 @@ class Ages:
         self._teams.setdefault(team_id, deque()).append(video_id)
         self.count[team_id] += 1
 
+    def compact(self, alive: Callable[[int], bool]) -> None:
+        """Drop the entries of removed ids once they are half a queue: a long run that
+        evicts by team only would otherwise grow the overall queue forever."""
+        live = sum(self.count.values())
+        if len(self._everyone) > 2 * live + 64:
+            self._everyone = deque(i for i in self._everyone if alive(i))
+        for team_id, queue in self._teams.items():
+            if len(queue) > 2 * self.count[team_id] + 64:
+                self._teams[team_id] = deque(i for i in queue if alive(i))
+
     def rebuild(self, owners: Iterable[tuple[int, str]]) -> None:
         """From (id, team) pairs in any order (a store's load)."""
         self.__init__()  # type: ignore[misc]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from functools import partial
+from typing import Literal, NamedTuple, Protocol
 
 from ..errors import InsufficientCredits
 
@@ -25,11 +26,26 @@ class Entry(NamedTuple):  # a tuple: a data folder loads hundreds of thousands a
     balance: int  # available credits after this entry
 
 
+class Spill(Protocol):
+    """Where a team's older ledger entries go while it runs (memory mode: a file in its
+    temp folder): RAM holds only the newest ones, so endless creates stay flat."""
+
+    def append(self, team_id: str, entries: list[Entry]) -> None: ...
+
+    def read(self, team_id: str) -> list[Entry]: ...
+
+    def forget(self, team_id: str) -> None: ...
+
+
+RECENT_MAX = 1024  # entries a team keeps in RAM before the older half spills
+
+
 @dataclass
 class Account:
-    """One team's balances and entries. A store may leave the entries where they are
-    (`loaded` None, `load` to fetch them) until something reads or appends one: a
-    restart then reads balances, not every entry ever written."""
+    """One team's balances and entries. `recent` are the newest entries in memory;
+    `older` (when set) reads the ones before them from wherever they went: a store's
+    file, or a spill. A restart so reads balances, not every entry ever written, and a
+    long run keeps only the newest entries in RAM."""
 
     team_id: str
     available: int = 0
@@ -37,24 +53,44 @@ class Account:
     spent: int = 0
     granted: int = 0
     holds: dict[int, int] = field(default_factory=dict)
-    loaded: list[Entry] | None = field(default_factory=list)
-    load: Callable[[], list[Entry]] | None = None
+    recent: list[Entry] = field(default_factory=list)
+    count: int = 0  # entries in all: the last one's seq
+    older: Callable[[], list[Entry]] | None = None
 
     @property
     def entries(self) -> list[Entry]:
-        if self.loaded is None:
-            assert self.load is not None
-            self.loaded, self.load = self.load(), None
-        return self.loaded
+        """Every entry, oldest first."""
+        return [*(self.older() if self.older else ()), *self.recent]
+
+    def since(self, seq: int) -> list[Entry]:
+        """The entries after number `seq` (those are always in `recent`)."""
+        first = self.count - len(self.recent) + 1
+        assert seq + 1 >= first, "asked for entries that left memory"
+        return self.recent[seq + 1 - first:]
+
+    def forget_through(self, seq: int, older: Callable[[], list[Entry]]) -> None:
+        """Entries up to `seq` are kept elsewhere now (`older` reads them)."""
+        first = self.count - len(self.recent) + 1
+        self.recent = self.recent[max(0, seq + 1 - first):]
+        self.older = older
 
     def _append(self, time: float, kind: EntryKind, amount: int, video_id: int | None) -> None:
-        seq = len(self.entries) + 1
-        self.entries.append(Entry(seq, time, kind, amount, video_id, self.available))
+        self.count += 1
+        self.recent.append(Entry(self.count, time, kind, amount, video_id, self.available))
 
 
 class Ledger:
-    def __init__(self) -> None:
+    def __init__(self, spill: Spill | None = None) -> None:
         self._accounts: dict[str, Account] = {}
+        self.spill = spill
+
+    def _spill_if_long(self, account: Account) -> None:
+        if self.spill is None or len(account.recent) <= RECENT_MAX:
+            return
+        half = len(account.recent) // 2
+        self.spill.append(account.team_id, account.recent[:half])
+        account.recent = account.recent[half:]
+        account.older = partial(self.spill.read, account.team_id)
 
     def account(self, team_id: str) -> Account:
         return self._accounts[team_id]
@@ -69,6 +105,8 @@ class Ledger:
 
     def close(self, team_id: str) -> None:
         self._accounts.pop(team_id, None)
+        if self.spill is not None:
+            self.spill.forget(team_id)
 
     def restore(self, account: Account) -> None:
         """Put back an account as it was saved (its holds come from its running tasks)."""
@@ -86,6 +124,7 @@ class Ledger:
         account.available = credits
         account.granted += delta
         account._append(at, "grant", delta, None)
+        self._spill_if_long(account)
 
     def check_hold(self, team_id: str, amount: int) -> None:
         """Raise InsufficientCredits unless the team can pay `amount` now."""
@@ -104,6 +143,7 @@ class Ledger:
         account.held += amount
         account.holds[video_id] = amount
         account._append(at, "hold", amount, video_id)
+        self._spill_if_long(account)
 
     def capture(self, team_id: str, video_id: int, at: float) -> None:
         account = self._accounts[team_id]
@@ -111,6 +151,7 @@ class Ledger:
         account.held -= amount
         account.spent += amount
         account._append(at, "capture", amount, video_id)
+        self._spill_if_long(account)
 
     def release(self, team_id: str, video_id: int, at: float) -> None:
         account = self._accounts[team_id]
@@ -118,3 +159,4 @@ class Ledger:
         account.held -= amount
         account.available += amount
         account._append(at, "release", amount, video_id)
+        self._spill_if_long(account)

@@ -101,6 +101,7 @@ class TaskBook:
         self._heaps: dict[str, list[tuple[float, int]]] = {}
         self._pending: Counter[str] = Counter()
         self._ages = Ages()
+        self._removed = 0
 
     def __contains__(self, video_id: int) -> bool:
         return video_id in self._tasks or video_id in self._frozen
@@ -153,7 +154,14 @@ class TaskBook:
         else:
             team_id, token, _ = self._frozen.pop(video_id)
         self._ages.removed(team_id)
+        self._now_and_then_compact(1)
         return token
+
+    def _now_and_then_compact(self, removed: int) -> None:
+        """Every 1,024 removals, not on each one."""
+        before, self._removed = self._removed, self._removed + removed
+        if before // 1024 != self._removed // 1024:
+            self._ages.compact(self.__contains__)
 
     def all(self) -> list[Task]:
         for video_id in list(self._frozen):
@@ -212,4 +220,5 @@ class TaskBook:
         self._pending.pop(team_id, None)
         self._heaps.pop(team_id, None)
         self._ages.drop_team(team_id)
+        self._now_and_then_compact(len(tokens))
         return tokens

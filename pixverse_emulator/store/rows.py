@@ -201,12 +201,14 @@ def read_world(
     are needed (the connection must then stay open); finished tasks are always frozen."""
     world = World(Accounts(auth), tasks=TaskBook(read_task))
     balances = read_balances(conn)
+    counts = entry_counts(conn)
     for team in map(read_team, conn.execute("SELECT * FROM teams")):
         available, granted, spent = balances.get(team.id, (0, 0, 0))
-        account = Account(team.id, available, 0, spent, granted,
-                          loaded=None if lazy else read_entries(conn, team.id))
+        account = Account(team.id, available, 0, spent, granted, count=counts.get(team.id, 0))
         if lazy:
-            account.load = partial(read_entries, conn, team.id)
+            account.older = partial(read_entries, conn, team.id)
+        else:
+            account.recent = read_entries(conn, team.id)
         world.accounts.add(team)
         world.ledger.restore(account)
     load_tasks(world, conn.execute("SELECT * FROM tasks").fetchall())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,15 @@ class SqliteStore:
         except Exception as exc:  # whatever failed, the transaction was rolled back
             raise StoreError(f"{self.root / STATE_DB}: {exc}") from exc
         self._persisted_entries.update(written)
+        self._forget_written(world, written)
         self._checkpointer.committed(self._conn)
+
+    def _forget_written(self, world: World, written: dict[str, int]) -> None:
+        """Written entries leave memory: the file has them, and reads fetch them."""
+        for team_id, count in written.items():
+            if team_id in world.ledger:
+                loader = partial(rows.read_entries, self._conn, team_id)
+                world.ledger.account(team_id).forget_through(count, loader)
 
     def _write(
         self,
@@ -157,7 +166,8 @@ class SqliteStore:
                 rows.write_meta(conn, meta)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.root / STATE_DB}: {exc}") from exc
-        self._persisted_entries = {a.team_id: len(a.entries) for a in world.ledger.all()}
+        self._persisted_entries = {a.team_id: a.count for a in world.ledger.all()}
+        self._forget_written(world, self._persisted_entries)
         self._checkpointer.committed(self._conn, whole_state=True)
 
     def close(self) -> None:
@@ -185,10 +195,10 @@ class SqliteStore:
         """The team's ledger entries from number `done` on; returns how many it has."""
         if team_id not in world.ledger:
             return 0
-        entries = world.ledger.account(team_id).entries
-        for entry in entries[done:]:
+        account = world.ledger.account(team_id)
+        for entry in account.since(done):
             conn.execute(rows.ENTRY_INSERT, (team_id, *entry))
-        return len(entries)
+        return account.count
 
     def _write_offset(self, conn: sqlite3.Connection, world: World, team_id: str) -> None:
         seconds = world.offsets.get(team_id)

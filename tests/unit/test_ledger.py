@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from pixverse_emulator.domain.ledger import Ledger
@@ -62,3 +64,38 @@ def test_capture_or_release_of_an_unknown_hold_fails_loudly() -> None:
     ledger.open("t", 10, at=0)
     with pytest.raises(KeyError):
         ledger.capture("t", 99, at=0)
+
+
+def test_a_long_ledger_keeps_only_its_newest_entries_in_memory() -> None:
+    """Memory mode spills the older half to the temp folder; reads see them all."""
+    from pixverse_emulator import Emulator, Settings
+    from pixverse_emulator.domain.ledger import RECENT_MAX
+    from pixverse_emulator.domain.schemas import TextCreate
+
+    request = TextCreate.model_validate({
+        "model": "pixverse-c1", "prompt": "x [emulator:instant]", "duration": 1,
+        "quality": "360p", "aspect_ratio": "16:9"})
+    emulator = Emulator(Settings(clock="manual", default_credits=10**9))
+    for _ in range(RECENT_MAX):  # a hold and a capture each: twice the limit
+        emulator.submit("t", "text", request)
+    account = emulator.world.ledger.account("t")
+    assert len(account.recent) <= RECENT_MAX and account.count == 2 * RECENT_MAX + 1
+    entries = emulator.ledger_entries("t")
+    assert [e.seq for e in entries] == list(range(1, 2 * RECENT_MAX + 2))
+    assert entries[-1].balance == account.available
+    emulator.reset("t")  # a new ledger: nothing spilled before is its
+    emulator.submit("t", "text", request)
+    assert [e.kind for e in emulator.ledger_entries("t")] == ["grant", "hold", "capture"]
+    emulator.close()
+
+
+def test_a_data_folder_keeps_written_entries_out_of_memory(tmp_path: Any) -> None:
+    from pixverse_emulator import Emulator, Settings
+
+    emulator = Emulator(Settings(clock="manual", data_dir=str(tmp_path)))
+    for credits in (5, 6, 7):
+        emulator.put_team("t", credits=credits)
+    account = emulator.world.ledger.account("t")
+    assert account.recent == [] and account.count == 4
+    assert [e.balance for e in emulator.ledger_entries("t")] == [10_000, 5, 6, 7]
+    emulator.close()

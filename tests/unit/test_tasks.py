@@ -94,3 +94,14 @@ def test_frozen_tasks_thaw_on_first_use_and_leave_with_their_team() -> None:
     assert sorted(book.frozen()) == ["row-4", "row-5"]
     assert sorted(book.remove_team("a")) == ["tok-3", "tok-4"] and thawed == ["row-3"]
     assert 4 not in book and 5 in book and len(book) == 1
+
+
+def test_the_age_queues_stay_bounded_while_teams_come_and_go() -> None:
+    book = TaskBook()
+    for n in range(5_000):
+        book.add(task(n, 1.0, team=f"t{n}", ))
+        book.get(n).status = Status.SUCCEEDED  # type: ignore[union-attr]
+        book.moved(book.get(n), Status.RUNNING)  # type: ignore[arg-type]
+        book.remove_team(f"t{n}")
+    assert len(book) == 0 and len(book._ages._everyone) <= 1_100
+    assert book.oldest_finished() is None
