@@ -78,11 +78,12 @@ class Lifecycle(State):
         if self._baseline.is_file():
             self._install(self._baseline)
             return
+        old = self.world
         next_fault = keep_faults_from.next_id if keep_faults_from else 1
         self.world = World(Accounts(self.settings.auth), faults=FaultBook(next_fault))
         for team in self.settings.teams:
             self._open_configured(team.id)
-        self._replace_stored()
+        self._replace_stored(old)
 
     def _install(self, source: Path) -> None:
         """Replace the whole state with a snapshot's: files first, then the records in
@@ -90,19 +91,24 @@ class Lifecycle(State):
         saved = read_snapshot(source, self.settings.auth, self.settings.profile)
         with storing("the snapshot's uploaded files"):
             copy_files(source, saved.world.uploads.all(), self.files)
+        old = self.world
         self.world = saved.world
         self.ids.keep_above(int(saved.meta.get("id_high", 0)))
         self._set_clock(saved)
-        self._replace_stored()
+        self._replace_stored(old)
 
-    def _replace_stored(self) -> None:
+    def _replace_stored(self, old: World) -> None:
+        """Store the new world whole; once that holds, the old world's files and objects
+        go on the janitor's thread, not in this request."""
         self._changes = Changes() if self.store.durable else NO_CHANGES
         try:
             self.store.replace(self.world, self._meta())
         except StoreError as exc:
             self._reload()
             raise StoreUnavailable(f"the state could not be saved: {exc}") from exc
-        self.files.sweep(set(self.world.uploads.files))
+        named = self.world.uploads.files
+        self.files.remove_later([token for token in old.uploads.files if token not in named])
+        self.files.janitor.later(old.dismantle())
 
     def reset(self, team: str | None = None) -> None:
         """Everything back to the start (the baseline snapshot, else the configured

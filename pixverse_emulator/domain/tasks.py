@@ -168,6 +168,12 @@ class TaskBook:
             self._thawed(video_id)
         return list(self._tasks.values())
 
+    def drop_all(self) -> tuple[dict[int, Task], dict[int, tuple[str, str, Any]]]:
+        """Hand over every task (to be let go of elsewhere); this book is empty after."""
+        dropped = self._tasks, self._frozen
+        self._tasks, self._frozen = {}, {}
+        return dropped
+
     def thawed(self) -> list[Task]:
         return list(self._tasks.values())
 

@@ -8,13 +8,25 @@ journal and coverage are not part of it: they describe a run, not the state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .accounts import Accounts, AuthMode
 from .faults import FaultBook
 from .ledger import Ledger
 from .tasks import Status, Task, TaskBook
 from .uploads import Upload, UploadStore
+
+
+def dismantle(*containers: dict[Any, Any]) -> Callable[[], None]:
+    def job() -> None:
+        for container in containers:
+            while container:
+                for _ in range(min(1000, len(container))):
+                    container.popitem()
+
+    return job
 
 
 @dataclass
@@ -46,6 +58,13 @@ class World:
         self.video_tokens.pop(self.tasks.remove(video_id), None)
         if self.trace_ids.get((task.team_id, task.trace_id)) == video_id:
             del self.trace_ids[task.team_id, task.trace_id]
+
+    def dismantle(self) -> Callable[[], None]:
+        """A job that lets go of this (replaced) world in small steps: dropping tens of
+        thousands of tasks at once would hold up the request that replaced it."""
+        tasks, uploads = self.tasks, self.uploads
+        return dismantle(*tasks.drop_all(), uploads.images, uploads.media, uploads.files,
+                         self.trace_ids, self.video_tokens)
 
     def team_ids(self) -> list[str]:
         return [team.id for team in self.accounts.all()]

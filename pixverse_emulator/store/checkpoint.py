@@ -20,7 +20,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
-COMMITS_PER_CHECKPOINT = 1000  # a create commits about 3 pages: ~3 MiB of WAL
+COMMITS_PER_CHECKPOINT = 1000  # a create commits about 3 pages: ~12 MiB of WAL
+CATCH_UP_COMMITS = 32  # commits since a pass the writer still copies itself
 
 
 class Checkpointer:
@@ -35,11 +36,16 @@ class Checkpointer:
         self._thread.start()
 
     def committed(self, writer: sqlite3.Connection, whole_state: bool = False) -> None:
-        """After each commit, on the writer's connection and thread."""
+        """After each commit, on the writer's connection and thread: catch up right
+        after a pass (a few frames); long after one, or after a unit that rewrote the
+        whole state, ask the thread for another pass instead."""
+        self._commits += 1
         if self.passed.is_set():
             self.passed.clear()
-            self._catch_up(writer)
-        self._commits += 1
+            if self._commits <= CATCH_UP_COMMITS and not whole_state:
+                self._catch_up(writer)
+            else:
+                self._wanted.set()
         if whole_state or self._commits >= COMMITS_PER_CHECKPOINT:
             self._commits = 0
             self._wanted.set()
@@ -64,6 +70,7 @@ class Checkpointer:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error:
                     pass  # busy or failing disk: a later commit asks again
+                self._commits = 0  # the writer counts commits since this pass
                 self.passed.set()
         finally:
             conn.close()

@@ -9,13 +9,14 @@ at the next start.
 from __future__ import annotations
 
 import os
-import queue
 import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from .janitor import Janitor
 
 PARTIAL = ".partial"
 CHUNK = 64 * 1024
@@ -92,19 +93,15 @@ class Download:
 
 
 class FileArea:
-    """Files by token. Removing many (a reset, a restore, an eviction) is handed to one
-    thread of its own, so no request waits on file deletion: a token is never reused,
-    so a folder removed a moment later is the same folder, and a start sweeps whatever
-    a crash left."""
+    """Files by token. Removing many (a reset, a restore, an eviction) is handed to the
+    janitor's thread, so no request waits on file deletion."""
 
     def __init__(self, root: Path) -> None:
         self.folder = root / "files"
         self.folder.mkdir(parents=True, exist_ok=True)
         self._in_flight: set[str] = set()  # tokens of uploads received, not yet recorded
         self._guard = threading.Lock()
-        self._doomed: queue.Queue[str] = queue.Queue()
-        self._remover: threading.Thread | None = None
-        self._stopping = False
+        self.janitor = Janitor()
 
     def path(self, token: str, name: str) -> Path:
         return self.folder / token / name
@@ -147,31 +144,22 @@ class FileArea:
         self.settled(token)
 
     def remove_later(self, tokens: Iterable[str]) -> None:
-        """Remove these files on the remover thread."""
-        for token in tokens:
-            self._doomed.put(token)
-        if self._remover is None and not self._doomed.empty():
-            self._remover = threading.Thread(target=self._remove, name="file-remover",
-                                             daemon=True)
-            self._remover.start()
+        """Remove these files on the janitor's thread."""
+        batch = list(tokens)
+        if batch:
+            self.janitor.later(lambda: self._remove(batch))
 
-    def _remove(self) -> None:
-        while not self._stopping:
-            token = self._doomed.get()
-            if not self._stopping:
-                shutil.rmtree(self.folder / token, ignore_errors=True)
-            self._doomed.task_done()
+    def _remove(self, tokens: list[str]) -> None:
+        for token in tokens:
+            shutil.rmtree(self.folder / token, ignore_errors=True)
 
     def drain(self) -> None:
-        """Wait until every file handed to the remover is gone (tests, benchmarks)."""
-        self._doomed.join()
+        """Wait until every file handed to the janitor is gone (tests, benchmarks)."""
+        self.janitor.drain()
 
     def stop(self) -> None:
         """Stop removing; what is left is swept at the next start."""
-        self._stopping = True
-        if self._remover is not None:
-            self._doomed.put("")
-            self._remover.join(timeout=30)
+        self.janitor.stop()
 
     def tokens(self) -> set[str]:
         return {entry.name for entry in os.scandir(self.folder) if entry.is_dir()}
