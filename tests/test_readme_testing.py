@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,7 +149,16 @@ def test_compose_emulator_starts_healthy_with_its_environment(compose_emulator: 
     check = dockerfile_healthcheck().replace("http://127.0.0.1:8080", compose_emulator)
     health = subprocess.run([sys.executable, "-c", check], capture_output=True, timeout=60)
     assert health.returncode == 0, health.stderr
-    with urllib.request.urlopen(f"{compose_emulator}/_emulator/clock", timeout=10) as answer:
+    token = compose_environment("app")["PIXVERSE_ADMIN_TOKEN"]
+    assert token == compose_environment("emulator")["PIXVERSE_EMULATOR_ADMIN_TOKEN"]
+    admin = {"Authorization": f"Bearer {token}"}
+    locked = urllib.request.Request(f"{compose_emulator}/_emulator/clock")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(locked, timeout=10)
+    assert refused.value.code == 401
+    refused.value.close()
+    clock = urllib.request.Request(f"{compose_emulator}/_emulator/clock", headers=admin)
+    with urllib.request.urlopen(clock, timeout=10) as answer:
         assert json.load(answer)["mode"] == "manual"
     create = urllib.request.Request(
         f"{compose_emulator}/openapi/v2/video/text/generate",
@@ -160,7 +170,8 @@ def test_compose_emulator_starts_healthy_with_its_environment(compose_emulator: 
         video_id = json.load(answer)["Resp"]["video_id"]
     advance = urllib.request.Request(
         f"{compose_emulator}/_emulator/clock/advance",
-        data=json.dumps({"seconds": 1, "team": "ci-team"}).encode(), method="POST")
+        data=json.dumps({"seconds": 1, "team": "ci-team"}).encode(), method="POST",
+        headers=admin)
     urllib.request.urlopen(advance, timeout=10).close()
     result = urllib.request.Request(f"{compose_emulator}/openapi/v2/video/result/{video_id}",
                                     headers={"API-KEY": "ci-team"})
