@@ -88,21 +88,22 @@ class Lifecycle(State):
     def _install(self, source: Path) -> None:
         """Replace the whole state with a snapshot's: files first, then the records in
         one transaction, then the files nobody names any more."""
-        saved = read_snapshot(source, self.settings.auth, self.settings.profile)
+        saved = read_snapshot(source, self.settings.auth, self.settings.profile,
+                              entries=not self.store.copies_snapshots)
         with storing("the snapshot's uploaded files"):
             copy_files(source, saved.world.uploads.all(), self.files)
         old = self.world
         self.world = saved.world
         self.ids.keep_above(int(saved.meta.get("id_high", 0)))
         self._set_clock(saved)
-        self._replace_stored(old)
+        self._replace_stored(old, saved.source)
 
-    def _replace_stored(self, old: World) -> None:
+    def _replace_stored(self, old: World, source: Path | None = None) -> None:
         """Store the new world whole; once that holds, the old world's files and objects
         go on the janitor's thread, not in this request."""
         self._changes = Changes() if self.store.durable else NO_CHANGES
         try:
-            self.store.replace(self.world, self._meta())
+            self.store.replace(self.world, self._meta(), source)
         except StoreError as exc:
             self._reload()
             raise StoreUnavailable(f"the state could not be saved: {exc}") from exc

@@ -56,9 +56,13 @@ def test_a_data_folder_opens_with_everything(version: Path, tmp_path: Path) -> N
         emulator.close()
 
 
+@pytest.mark.parametrize("durable", [False, True], ids=["memory", "data-folder"])
 @pytest.mark.parametrize("version", VERSIONS, ids=[v.name for v in VERSIONS])
-def test_a_snapshot_restores_with_everything(version: Path, tmp_path: Path) -> None:
-    emulator = Emulator(Settings(clock="manual"), clock=ManualClock(0))
+def test_a_snapshot_restores_with_everything(
+    version: Path, durable: bool, tmp_path: Path
+) -> None:
+    folder = {"data_dir": str(tmp_path / "data")} if durable else {}
+    emulator = Emulator(Settings(clock="manual", **folder), clock=ManualClock(0))
     try:
         received = emulator.receiving_snapshot("old")
         shutil.copyfile(version / "state.snapshot", received)

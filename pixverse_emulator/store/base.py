@@ -56,6 +56,9 @@ class Saved:
 
     world: World
     meta: dict[str, Any] = field(default_factory=dict)
+    # A snapshot file of the current schema whose tasks and ledger entries a data folder
+    # may copy straight over (the world then holds none of its entries in memory).
+    source: Path | None = None
 
 
 class Changes:
@@ -175,6 +178,7 @@ class Store(Protocol):
 
     durable: bool
     root: Path  # the folder for uploaded files and snapshots
+    copies_snapshots: bool  # replace() takes a snapshot file's rows as they are
     files: FileArea
 
     def load(self, auth: AuthMode) -> Saved | None:
@@ -189,8 +193,9 @@ class Store(Protocol):
         """Write one unit of work's changes atomically (`meta`: the current values)."""
         ...
 
-    def replace(self, world: World, meta: dict[str, Any]) -> None:
-        """Replace the whole stored state (a global reset, a restore)."""
+    def replace(self, world: World, meta: dict[str, Any], source: Path | None = None) -> None:
+        """Replace the whole stored state (a global reset, a restore; `source`: the
+        snapshot the world was read from, which holds its tasks and ledger entries)."""
         ...
 
     def close(self) -> None: ...

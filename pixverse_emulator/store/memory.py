@@ -53,6 +53,7 @@ def _orphaned(folder: Path) -> bool:
 
 class MemoryStore:
     durable = False
+    copies_snapshots = False  # the world holds everything: read snapshots whole
 
     def __init__(self) -> None:
         parent = Path(tempfile.gettempdir())
@@ -74,7 +75,7 @@ class MemoryStore:
     def commit(self, world: World, changes: Changes, meta: dict[str, Any]) -> None:
         return None
 
-    def replace(self, world: World, meta: dict[str, Any]) -> None:
+    def replace(self, world: World, meta: dict[str, Any], source: Path | None = None) -> None:
         return None
 
     def close(self) -> None:

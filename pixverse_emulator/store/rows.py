@@ -114,6 +114,18 @@ def read_task(row: Row) -> Task:
                             reason="store") from exc
 
 
+def check_task(row: Row) -> None:
+    """What `read_task` needs of a row, checked without building the task (a restore
+    checks every frozen row of a snapshot this way)."""
+    try:
+        (_, _, _, _, _, _, _, _, _, _, _, _, outcome, _, _, _, _, timeline) = json.loads(row[5])
+        for status in (row[2], outcome, *(s for _, s in timeline)):
+            STATUSES[status]
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise DamagedRecord(f"the stored record of task {row[0]} is damaged ({exc!r})",
+                            reason="store") from exc
+
+
 def _task(row: Row) -> Task:
     video_id, team, status, token, trace_id, body = row
     (route, request, model, quality, price, width, height, seconds, has_audio, seed,
@@ -174,13 +186,19 @@ def read_upload(row: Row) -> Upload:
 # -- the whole world ---------------------------------------------------------------------
 
 
-def write_world(conn: sqlite3.Connection, world: World) -> None:
-    """Every row of `world` into empty tables (the caller holds the transaction)."""
+def write_world(
+    conn: sqlite3.Connection, world: World, copied: tuple[str, ...] = ()
+) -> None:
+    """Every row of `world` into empty tables (the caller holds the transaction), but
+    those of the `copied` tables ("tasks", "ledger"), which the caller copies itself."""
     for team in world.accounts.all():
         conn.execute(TEAM_INSERT, team_row(team))
-        conn.executemany(ENTRY_INSERT, entry_rows(team.id, world.ledger.account(team.id).entries))
-    conn.executemany(TASK_INSERT, map(task_row, world.tasks.thawed()))
-    conn.executemany(TASK_INSERT, world.tasks.frozen())
+        if "ledger" not in copied:
+            entries = world.ledger.account(team.id).entries
+            conn.executemany(ENTRY_INSERT, entry_rows(team.id, entries))
+    if "tasks" not in copied:
+        conn.executemany(TASK_INSERT, map(task_row, world.tasks.thawed()))
+        conn.executemany(TASK_INSERT, world.tasks.frozen())
     conn.executemany(UPLOAD_INSERT, map(upload_row, world.uploads.all()))
     conn.executemany(OFFSET_INSERT, world.offsets.items())
     write_faults(conn, world)

@@ -81,20 +81,25 @@ def _write_blob(conn: sqlite3.Connection, token: str, source: Path) -> None:
             blob.write(chunk)
 
 
-def read_snapshot(path: Path, auth: AuthMode, profile: str) -> Saved:
-    """The state a snapshot holds, checked; raises StateFileError naming the problem."""
+def read_snapshot(path: Path, auth: AuthMode, profile: str, entries: bool = True) -> Saved:
+    """The state a snapshot holds, checked; raises StateFileError naming the problem.
+    `entries=False`: leave the ledger entries in the file (a data folder copies them
+    straight from it: `Saved.source`); balances are read either way."""
     inspect(path, "snapshot", profile)
     with _current(path) as conn:
+        copyable = not entries and _current.is_current(path)
         try:
             meta = rows.read_meta(conn)
             check_meta(meta, str(path), "snapshot", profile)
-            world = rows.read_world(conn, auth, int(meta.get("fault_next_id", 1)))
-            world.tasks.all()  # every frozen task, thawed: a damaged row fails here
+            world = rows.read_world(conn, auth, int(meta.get("fault_next_id", 1)),
+                                    lazy=copyable)
+            for record in world.tasks.frozen():  # a damaged row fails here; the tasks
+                rows.check_task(record)  # stay frozen, so a restore writes rows as read
             _check_blobs(conn, world, path)
         except (sqlite3.Error, ValueError, TypeError, KeyError, IndexError,
                 rows.DamagedRecord) as exc:
             raise StateFileError(f"{path}: not a usable snapshot ({exc})") from exc
-    return Saved(world, meta)
+    return Saved(world, meta, source=path if copyable else None)
 
 
 def _check_blobs(conn: sqlite3.Connection, world: World, path: Path) -> None:
@@ -112,6 +117,14 @@ class _current:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.copy: Path | None = None
+
+    @staticmethod
+    def is_current(path: Path) -> bool:
+        conn = read_only(path)
+        try:
+            return version_of(conn, str(path)) == SCHEMA_VERSION
+        finally:
+            conn.close()
 
     def __enter__(self) -> sqlite3.Connection:
         conn = read_only(self.path)

@@ -39,6 +39,7 @@ def connect(path: Path) -> sqlite3.Connection:
 
 class SqliteStore:
     durable = True
+    copies_snapshots = True
 
     def __init__(self, root: Path, profile: str) -> None:
         self.root = root
@@ -153,13 +154,26 @@ class SqliteStore:
         if changes.meta:
             rows.write_meta(conn, {key: meta[key] for key in changes.meta})
 
-    def replace(self, world: World, meta: dict[str, Any]) -> None:
+    def replace(self, world: World, meta: dict[str, Any], source: Path | None = None) -> None:
+        """The whole state anew. From a snapshot (`source`), its tasks and ledger entries
+        are copied table to table inside SQLite rather than row by row through Python."""
         try:
-            with transaction(self._conn) as conn:
-                for table in (*TEAM_TABLES, "faults"):
-                    conn.execute(f"DELETE FROM {table}")
-                rows.write_world(conn, world)
-                rows.write_meta(conn, meta)
+            if source is not None:
+                self._conn.execute("ATTACH DATABASE ? AS snapshot", (str(source),))
+            try:
+                with transaction(self._conn) as conn:
+                    for table in (*TEAM_TABLES, "faults"):
+                        conn.execute(f"DELETE FROM {table}")
+                    if source is None:
+                        rows.write_world(conn, world)
+                    else:
+                        rows.write_world(conn, world, copied=("tasks", "ledger"))
+                        for table in ("tasks", "ledger"):
+                            conn.execute(f"INSERT INTO main.{table} SELECT * FROM snapshot.{table}")
+                    rows.write_meta(conn, meta)
+            finally:
+                if source is not None:
+                    self._conn.execute("DETACH DATABASE snapshot")
         except sqlite3.Error as exc:
             raise StoreError(f"{self.root / STATE_DB}: {exc}") from exc
         self._persisted_entries = {a.team_id: a.count for a in world.ledger.all()}
