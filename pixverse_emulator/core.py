@@ -9,7 +9,9 @@ public API's: creating and reading video tasks, uploads and downloads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .domain import references, rules
 from .domain.directives import parse_directives
@@ -37,6 +39,8 @@ from .snapshots import Snapshots
 from .state import render_args, with_size
 from .store.base import storing
 from .store.files import Download, Incoming, OpenFile
+
+U = TypeVar("U", StoredImage, StoredMedia)
 
 
 @dataclass(frozen=True)
@@ -184,19 +188,9 @@ class Emulator(Snapshots):
     def add_image(
         self, team_id: str, incoming: Incoming | None, url: str | None, info: ImageInfo | None
     ) -> StoredImage:
-        stored = None
-        if incoming is not None and info is not None:
-            stored = stored_file(incoming.token, "image", info.format, incoming.size)
-            with storing("the upload"):
-                self.files.keep(incoming, stored.name)
-        with self._unit(team_id):
-            now = self._settle(team_id)
-            self._team(team_id)
-            self._room_for(team_id, stored)
-            image = StoredImage(self._new_id(), team_id, now, stored, url, info)
-            self._add_upload(image)
-        self._settled(incoming)
-        return image
+        stored = self._keep(incoming, "image", info.format if info else None)
+        return self._record(team_id, incoming, stored,
+                            lambda id_, now: StoredImage(id_, team_id, now, stored, url, info))
 
     def add_media(
         self,
@@ -206,29 +200,39 @@ class Emulator(Snapshots):
         url: str | None,
         info: MediaInfo | None,
     ) -> StoredMedia:
-        stored = None
-        if incoming is not None and info is not None:
-            stored = stored_file(incoming.token, "media", info.container, incoming.size)
-            with storing("the upload"):
-                self.files.keep(incoming, stored.name)
+        stored = self._keep(incoming, "media", info.container if info else None)
+        kind: MediaKind = "video" if media_type == "video" else "audio"
+        return self._record(
+            team_id, incoming, stored,
+            lambda id_, now: StoredMedia(id_, team_id, now, kind, stored, url, info))
+
+    def _keep(self, incoming: Incoming | None, kind: str, fmt: str | None) -> StoredFile | None:
+        """A received file under its name (a rename, outside the lock)."""
+        if incoming is None or fmt is None:
+            return None
+        stored = stored_file(incoming.token, kind, fmt, incoming.size)
+        with storing("the upload"):
+            self.files.keep(incoming, stored.name)
+        return stored
+
+    def _record(
+        self,
+        team_id: str,
+        incoming: Incoming | None,
+        stored: StoredFile | None,
+        make: Callable[[int, float], U],
+    ) -> U:
+        """An upload into the team's records, making room for its bytes first."""
         with self._unit(team_id):
             now = self._settle(team_id)
             self._team(team_id)
-            self._room_for(team_id, stored)
-            kind: MediaKind = "video" if media_type == "video" else "audio"
-            media = StoredMedia(self._new_id(), team_id, now, kind, stored, url, info)
-            self._add_upload(media)
-        self._settled(incoming)
-        return media
-
-    def _room_for(self, team_id: str, stored: StoredFile | None) -> None:
-        if stored is not None:
-            self.evictor.room_for_upload(self.world, self._changes, team_id, stored.size)
-
-    def _settled(self, incoming: Incoming | None) -> None:
-        """The upload is recorded: its file is the record's, no longer in flight."""
-        if incoming is not None:
+            if stored is not None:
+                self.evictor.room_for_upload(self.world, self._changes, team_id, stored.size)
+            upload = make(self._new_id(), now)
+            self._add_upload(upload)
+        if incoming is not None:  # recorded: the file is the record's, no longer in flight
             self.files.settled(incoming.token)
+        return upload
 
     def _add_upload(self, upload: Upload) -> None:
         self.world.uploads.add(upload)

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
-from .clock import Clock, ManualClock
+from .clock import ManualClock
 from .domain.accounts import Accounts
 from .domain.faults import FaultBook
 from .domain.uploads import upload_id
 from .domain.world import World
 from .errors import StoreUnavailable
 from .ids import IdSource
-from .settings import Settings
 from .state import State
 from .store.base import NO_CHANGES, Changes, Saved, StoreError, storing
 from .store.folder import BASELINE
@@ -28,20 +26,6 @@ from .store.snapshots import copy_files, read_snapshot
 
 
 class Lifecycle(State):
-    def __init__(
-        self,
-        settings: Settings | None = None,
-        *,
-        clock: Clock | None = None,
-        token_factory: Callable[[], str] | None = None,
-    ) -> None:
-        super().__init__(settings, clock=clock, token_factory=token_factory)
-        try:
-            self._open()
-        except BaseException:
-            self.store.close()
-            raise
-
     def _open(self) -> None:
         """Resume what the store holds; else start from the snapshot setting or the
         configured teams, and write that down as the first state."""

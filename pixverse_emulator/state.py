@@ -120,6 +120,14 @@ class State:
         self._spill = None if self.store.durable else FileSpill(self.store.root / "ledger")
         self.world = World(Accounts(self.settings.auth))
         self.ids = IdSource(self._rng)
+        try:
+            self._open()
+        except BaseException:
+            self.store.close()
+            raise
+
+    def _open(self) -> None:
+        """Where the state comes from (`lifecycle.Lifecycle`): here, an empty world."""
 
     @property
     def world(self) -> World:
