@@ -9,6 +9,7 @@ from .domain.faults import FaultRule, route_name
 from .domain.journal import matches
 from .domain.ledger import Entry
 from .domain.policies import OutcomeSequence, checked, parse_outcomes, parse_progression
+from .domain.tasks import Task
 from .errors import NotFound
 from .lifecycle import Lifecycle
 
@@ -134,8 +135,29 @@ class Control(Lifecycle):
             self.coverage.note("routes", route)
             self.coverage.note("err_codes", entry.err_code)
 
+    def list_tasks(
+        self,
+        team: str | None = None,
+        status: int | None = None,
+        route: str | None = None,
+        limit: int = 100,
+    ) -> list[Task]:
+        """Tasks newest first (ids only grow), filtered, at most `limit`."""
+        with self._unit(team):
+            for team_id in [team] if team is not None else self.world.tasks.teams_waiting():
+                self._settle(team_id)
+            found = []
+            for task in self.world.tasks.newest(team):
+                if (status is None or int(task.status) == status) and (
+                        route is None or task.route == route):
+                    found.append(task)
+                    if len(found) >= limit:
+                        break
+            return found
+
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
-        """The journal, oldest first, filtered by team, route, status, err_code, trace_id."""
+        """The journal, oldest first, filtered by team, route, status, err_code, trace_id
+        and video_id."""
         with self._lock:
             return [e.as_dict() for e in self.journal.entries() if matches(e, filters)]
 

@@ -268,6 +268,7 @@ class Emulator(Snapshots):
                 self._settle(task.team_id)
             if task is None or task.status is not Status.SUCCEEDED:
                 raise NotFound("no file at this URL", reason="unknown_file")
-            video = task.video
+            video, video_id = task.video, task.video_id
         data = render_video(*render_args(video))
-        return Download("video/mp4", len(data), f'"{token}-{len(data):x}"', data=data)
+        etag = f'"{token}-{len(data):x}"'
+        return Download("video/mp4", len(data), etag, data=data, video_id=video_id)

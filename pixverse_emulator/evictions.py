@@ -65,7 +65,7 @@ class Evictor:
         assert task is not None
         world.remove_task(video_id)
         changes.evict_task(video_id)
-        self._journal(f"/_emulator/tasks/{video_id}", task.team_id, limit)
+        self._journal(f"/_emulator/tasks/{video_id}", task.team_id, limit, video_id)
         return True
 
     def room_for_upload(self, world: World, changes: Changes, team_id: str, size: int) -> None:
@@ -105,6 +105,7 @@ class Evictor:
         unseen = [t for t in world.team_ids() if t not in self.recency]
         return [*unseen, *self.recency]
 
-    def _journal(self, path: str, team_id: str, limit: str) -> None:
+    def _journal(self, path: str, team_id: str, limit: str, video_id: int | None = None) -> None:
         self.journal.record(time=self.now(), method="EVICT", path=path, route=EVICTION_ROUTE,
-                            status=0, err_code=None, team=team_id, trace_id="", reason=limit)
+                            status=0, err_code=None, team=team_id, trace_id="", reason=limit,
+                            video_id=video_id)

@@ -124,6 +124,19 @@ class Settings(BaseSettings):
         return cls(**layers)
 
 
+REDACTED = "<redacted>"
+
+
+def redacted(settings: Settings) -> dict[str, Any]:
+    """The settings as JSON, with every key and token replaced by a marker."""
+    shown = settings.model_dump(mode="json")
+    if shown["admin_token"] is not None:
+        shown["admin_token"] = REDACTED
+    for team in shown["teams"]:
+        team["keys"] = [REDACTED for _ in team["keys"]]
+    return shown
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     with path.open("rb") as f:
         return tomllib.load(f)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pixverse_emulator.cli import parse_args
+from pixverse_emulator.version import __version__
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +42,7 @@ def check_live_server(process: subprocess.Popen[str]) -> None:
     else:
         pytest.fail("the server exited before it was ready")
     with urllib.request.urlopen(f"{base}/_emulator/health", timeout=10) as r:
-        assert json.load(r) == {"status": "ok"}
+        assert json.load(r) == {"status": "ok", "version": __version__}
     with urllib.request.urlopen(f"{base}/_emulator/clock", timeout=10) as r:
         assert json.load(r)["mode"] == "manual"
     with urllib.request.urlopen(f"{base}/_emulator/teams/acme", timeout=10) as r:

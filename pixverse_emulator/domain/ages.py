@@ -9,7 +9,7 @@ are dropped: the queues cost one append per task and amortised O(1) per removal.
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 
 class Ages:
@@ -45,6 +45,11 @@ class Ages:
     def drop_team(self, team_id: str) -> None:
         self._teams.pop(team_id, None)
         self.count.pop(team_id, None)
+
+    def newest(self, team_id: str | None, alive: Callable[[int], bool]) -> Iterator[int]:
+        """Ids of `team_id` (None: of anyone), newest first."""
+        queue = self._everyone if team_id is None else self._teams.get(team_id, deque())
+        return (video_id for video_id in reversed(list(queue)) if alive(video_id))
 
     def oldest(
         self, team_id: str | None, alive: Callable[[int], bool], finished: Callable[[int], bool]

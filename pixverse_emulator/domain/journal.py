@@ -19,6 +19,7 @@ class JournalEntry:
     team: str | None
     trace_id: str
     reason: str | None  # for errors: the rule, limit or fault that produced them
+    video_id: int | None = None  # the task the request created, read or downloaded
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -134,6 +134,13 @@ class TaskBook:
         self._frozen.update(frozen)
         owners = [(i, t.team_id) for i, t in self._tasks.items()]
         self._ages.rebuild([*owners, *((i, f[0]) for i, f in self._frozen.items())])
+
+    def newest(self, team_id: str | None = None) -> Iterator[Task]:
+        """Tasks (of `team_id`, or of anyone) newest first, thawed as they come."""
+        for video_id in self._ages.newest(team_id, self.__contains__):
+            task = self.get(video_id)
+            if task is not None:
+                yield task
 
     def count(self, team_id: str) -> int:
         return self._ages.count[team_id]

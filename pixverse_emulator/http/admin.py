@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..clock import MAX_ADVANCE
+from ..settings import redacted
+from ..version import __version__
 from . import views
-from .deps import EmulatorDep, json_body
+from .deps import EmulatorDep, base_url, json_body
 
 router = APIRouter(prefix="/_emulator", include_in_schema=False)
 
@@ -49,7 +51,28 @@ PolicyBody = Annotated[PolicyChange, Depends(json_body(PolicyChange))]
 
 @router.get("/health")
 async def health() -> dict[str, str]:
-    return {"status": "ok"}
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/settings")
+async def settings(emulator: EmulatorDep) -> dict[str, Any]:
+    """The settings in force, with keys and tokens redacted."""
+    return redacted(emulator.settings)
+
+
+@router.get("/tasks")
+async def tasks(
+    request: Request,
+    emulator: EmulatorDep,
+    team: str | None = None,
+    status: int | None = None,
+    route: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+) -> dict[str, Any]:
+    """Tasks, newest first."""
+    base = base_url(emulator, request)
+    found = emulator.list_tasks(team=team, status=status, route=route, limit=limit)
+    return {"tasks": [views.task_summary(task, base) for task in found]}
 
 
 @router.post("/reset")
@@ -118,9 +141,10 @@ async def requests(
     status: int | None = None,
     err_code: int | None = None,
     trace_id: str | None = None,
+    video_id: int | None = None,
 ) -> dict[str, Any]:
     filters = {"team": team, "route": route, "status": status, "err_code": err_code,
-               "trace_id": trace_id}
+               "trace_id": trace_id, "video_id": video_id}
     return {"requests": emulator.requests(**filters)}
 
 

@@ -58,12 +58,14 @@ def body_doc(model: type[BaseModel]) -> dict[str, Any]:
 def created(route: str, create: Create[Any]) -> JSONResponse:
     call = create.call
     submission = call.emulator.submit(call.team, route, create.body, call.trace_id)
+    call.request.scope["state"]["video_id"] = submission.task.video_id
     return ok(views.created(submission.task))
 
 
 # The result route comes first: polls are most of the traffic and routes match in order.
 @router.get("/video/result/{video_id}", responses={200: {"model": Envelope[ResultResp]}})
 async def video_result(video_id: int, request: Request) -> JSONResponse:
+    request.scope["state"]["video_id"] = video_id
     call = await caller(request)  # resolved here, not as a dependency: polls are hot
     task = call.emulator.result(call.team, video_id)
     return ok(views.result(task, call), "Success")

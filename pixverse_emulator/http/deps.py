@@ -50,17 +50,22 @@ class Caller:
 
     @property
     def base_url(self) -> str:
-        """`public_url`, else the scheme and Host the client used (read straight from the
-        scope: Starlette's `request.base_url` builds URL objects, too slow for a poll)."""
-        configured = self.emulator.settings.public_url
-        if configured:
-            return configured.rstrip("/")
-        scope = self.request.scope
-        host = self.request.headers.get("host")
-        if not host:
-            server_host, port = scope.get("server") or ("localhost", 80)
-            host = f"{server_host}:{port}"
-        return f"{scope['scheme']}://{host}{scope.get('root_path', '')}".rstrip("/")
+        return base_url(self.emulator, self.request)
+
+
+def base_url(emulator: Emulator, request: Request) -> str:
+    """Where returned URLs point: `public_url`, else the scheme and Host the client used
+    (read straight from the scope: Starlette's `request.base_url` builds URL objects, too
+    slow for a poll)."""
+    configured = emulator.settings.public_url
+    if configured:
+        return configured.rstrip("/")
+    scope = request.scope
+    host = request.headers.get("host")
+    if not host:
+        server_host, port = scope.get("server") or ("localhost", 80)
+        host = f"{server_host}:{port}"
+    return f"{scope['scheme']}://{host}{scope.get('root_path', '')}".rstrip("/")
 
 
 async def caller(request: Request) -> Caller:

@@ -14,4 +14,5 @@ router = APIRouter(include_in_schema=False)
 @router.api_route("/files/{token}/{name}", methods=["GET", "HEAD"])
 async def download(token: str, name: str, request: Request, emulator: EmulatorDep) -> Response:
     found = emulator.download(token)
+    request.scope["state"]["video_id"] = found.video_id
     return downloads.respond(found, request.headers, request.method)

@@ -100,6 +100,7 @@ class RequestContext:
             team=state.get("team"),
             trace_id=trace,
             reason=state.get("reason"),
+            video_id=state.get("video_id"),
         )
 
 

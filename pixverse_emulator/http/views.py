@@ -131,6 +131,14 @@ def task_detail(task: Task) -> dict[str, Any]:
     }
 
 
+def task_summary(task: Task, base: str) -> dict[str, Any]:
+    """A task in the control plane's list: enough to find it and see how it went."""
+    url = file_url(base, task.token, video_name(task)) if task.status is Status.SUCCEEDED else None
+    return {"video_id": task.video_id, "team": task.team_id, "route": task.route,
+            "status": int(task.status), "created": task.created_at, "price": task.price,
+            "url": url}
+
+
 def ledger_entry(entry: Entry) -> dict[str, Any]:
     return {
         "seq": entry.seq,

@@ -77,6 +77,7 @@ class Download:
     etag: str
     file: OpenFile | None = None
     data: bytes | None = None
+    video_id: int | None = None  # a result video's task
 
     def chunks(self, start: int, end: int) -> Iterator[bytes]:
         """Bytes start..end inclusive."""

@@ -10,12 +10,13 @@ from support import auth, error_of, resp, text_body
 
 from pixverse_emulator import Emulator
 from pixverse_emulator.domain.accounts import key_hash
+from pixverse_emulator.version import __version__
 
 TEXT = "/openapi/v2/video/text/generate"
 
 
 def test_health(client: TestClient) -> None:
-    assert client.get("/_emulator/health").json() == {"status": "ok"}
+    assert client.get("/_emulator/health").json() == {"status": "ok", "version": __version__}
 
 
 def test_clock_and_advance(client: TestClient) -> None:

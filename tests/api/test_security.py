@@ -119,3 +119,10 @@ def test_the_python_api_refuses_the_same(emulator: Emulator) -> None:
 
     with pytest.raises(InvalidField, match="100 years"):
         emulator.advance(1e308)
+
+
+def test_the_settings_view_redacts_the_token(locked: TestClient) -> None:
+    from pixverse_emulator.settings import REDACTED
+
+    shown = locked.get("/_emulator/settings", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert shown.json()["admin_token"] == REDACTED and TOKEN not in shown.text
