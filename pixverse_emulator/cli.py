@@ -10,9 +10,10 @@ from collections.abc import Sequence
 import uvicorn
 from pydantic import ValidationError
 
+from .banner import banner
 from .core import Emulator
 from .http.app import create_app
-from .http.serving import config, lock_control_plane, with_tls_files
+from .http.serving import bind, config, lock_control_plane, url_host, with_tls_files
 from .settings import Settings
 from .store.folder import FolderInUse
 from .store.schema import StateFileError
@@ -35,6 +36,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, help="make a fresh run's ids repeatable")
     parser.add_argument("--admin-token", metavar="TOKEN",
                         help="the bearer token the control plane /_emulator/* needs")
+    parser.add_argument("--quiet", action="store_true", default=None,
+                        help="no line per request on stderr")
+    parser.add_argument("--log-format", choices=["text", "json"],
+                        help="the request lines as text (default) or JSON lines")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser.parse_args(argv)
 
@@ -43,7 +48,8 @@ def load_settings(args: argparse.Namespace) -> Settings:
     try:
         return Settings.load(args.config, host=args.host, port=args.port,
                              data_dir=args.data_dir, snapshot=args.snapshot, seed=args.seed,
-                             admin_token=args.admin_token)
+                             admin_token=args.admin_token, quiet=args.quiet,
+                             log_format=args.log_format)
     except (OSError, ValueError) as exc:  # ValidationError and TOMLDecodeError are ValueErrors
         detail = exc if not isinstance(exc, ValidationError) else _settings_errors(exc)
         sys.exit(f"pixverse-emulator: bad settings: {detail}")
@@ -69,9 +75,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     serving = lock_control_plane(load_settings(args))
     emulator = open_emulator(serving.settings)
     with_tls_files(serving, emulator.store.root)
-    for notice in serving.notices:
-        print(notice, file=sys.stderr, flush=True)
+    settings = serving.settings
+    sock = bind(settings.host, settings.port)  # bound first: the banner names the real port
+    scheme = "https" if settings.tls_cert else "http"
+    url = f"{scheme}://{url_host(settings.host)}:{sock.getsockname()[1]}"
+    for line in banner(emulator, url, serving.notices):
+        print(line, file=sys.stderr, flush=True)
     # The app closes the emulator at shutdown (uvicorn re-raises SIGTERM once it has
     # shut down, so code after run() would never run).
     app = create_app(emulator, close_at_shutdown=True)
-    uvicorn.Server(config(app, serving.settings)).run()
+    uvicorn.Server(config(app, settings, log_level="warning")).run(sockets=[sock])

@@ -114,8 +114,9 @@ class _Instance:
         self.emulator.close()
 
 
-# In memory unless a layer sets `data_dir`; a pinned seed makes a run's ids repeatable.
-PLUGIN_DEFAULTS: dict[str, Any] = {"clock": "manual", "seed": 0}
+# In memory unless a layer sets `data_dir`; a pinned seed makes a run's ids repeatable;
+# no request log lines in a test run's output (`quiet=False` to see them).
+PLUGIN_DEFAULTS: dict[str, Any] = {"clock": "manual", "seed": 0, "quiet": True}
 
 
 def _build_settings(*layers: dict[str, Any]) -> Settings:

@@ -64,7 +64,8 @@ class Settings(BaseSettings):
     media_upload_limit: int = Field(default=200 * MIB, ge=1)
     json_body_limit: int = Field(default=1 * MIB, ge=1)
     journal_size: int = Field(default=1000, ge=0)
-    access_log: bool = False
+    quiet: bool = False  # no request log lines
+    log_format: Literal["text", "json"] = "text"
     seed: int | None = None  # None: ids and seeds differ from run to run
     data_dir: str | None = None  # None: in memory; else the durable folder
     snapshot: str | None = None  # start from this snapshot file when the state is new

@@ -27,7 +27,7 @@ def clock() -> ManualClock:
 def emulator(
     tmp_path: Path, clock: ManualClock, settings_overrides: dict[str, Any]
 ) -> Iterator[Emulator]:
-    values: dict[str, Any] = {"clock": "manual"}
+    values: dict[str, Any] = {"clock": "manual", "quiet": True}
     values.update(settings_overrides)
     settings = Settings(**values)
     emu = Emulator(settings, clock=clock if settings.clock == "manual" else None)

@@ -31,21 +31,29 @@ def served(*args: str, env: dict[str, str] | None = None,
 def started(
     *args: str, env: dict[str, str] | None = None, stop: signal.Signals = signal.SIGTERM
 ) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
-    """`served`, with the lines the server printed before it was ready."""
+    """`served`, with the lines the server prints on stderr: those before it was ready,
+    then each one as it comes (complete once the process has ended)."""
     command = [sys.executable, "-m", "pixverse_emulator", "--port", "0", *args]
     process = subprocess.Popen(command, env={**os.environ, **(env or {})}, cwd=ROOT,
                                stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
     try:
         base, lines = _ready(process)
-        drain = threading.Thread(target=process.stderr.read, daemon=True)
+        drain = threading.Thread(target=_collect, args=(process, lines), daemon=True)
         drain.start()
         yield process, base, lines
     finally:
         if process.poll() is None:
             process.send_signal(stop)
         process.wait(timeout=30)
+        drain.join(timeout=30)
         process.stderr.close()
+
+
+def _collect(process: subprocess.Popen[str], lines: list[str]) -> None:
+    assert process.stderr is not None
+    for line in process.stderr:
+        lines.append(line)
 
 
 def _ready(process: subprocess.Popen[str]) -> tuple[str, list[str]]:

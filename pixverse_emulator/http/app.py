@@ -29,6 +29,7 @@ from .deps import api_key
 from .fast_path import FastPath
 from .fault_injector import FaultInjector
 from .middleware import BodyLimit, RequestContext
+from .request_log import RequestLog
 from .responses import error_response
 
 PUBLIC_PREFIX = "/openapi/v2"
@@ -76,7 +77,8 @@ def create_app(
     app.add_middleware(BodyLimit, limit_for=_limit_for(emu.settings))
     app.add_middleware(FaultInjector, emulator=emu)
     app.add_middleware(AdminGuard, token=emu.settings.admin_token)
-    app.add_middleware(RequestContext, emulator=emu)
+    log = None if emu.settings.quiet else RequestLog(emu.settings.log_format)
+    app.add_middleware(RequestContext, emulator=emu, log=log)
     app.add_middleware(ConnectionGuard, body_timeout=emu.settings.body_timeout)
     return app
 

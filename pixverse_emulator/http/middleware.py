@@ -9,6 +9,7 @@ counting the bytes of the `receive` stream for chunked bodies.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..domain.faults import route_name
 from ..errors import EmulatorError, InvalidField, PayloadTooLarge
+from .request_log import RequestLog
 from .responses import error_response
 
 if TYPE_CHECKING:
@@ -47,9 +49,10 @@ def api_key_of(scope: Scope) -> str | None:
 
 
 class RequestContext:
-    def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
+    def __init__(self, app: ASGIApp, emulator: Emulator, log: RequestLog | None = None) -> None:
         self.app = app
         self.emulator = emulator
+        self.log = log
         # Trace ids need to be unique, not secret: uuid4() reads os.urandom on every
         # request, a syscall that showed in profiles of the poll loop.
         self._random = random.Random()
@@ -69,7 +72,8 @@ class RequestContext:
         state["trace_id"], state["trace_given"] = trace, given is not None
         state["route"] = route_name(scope["method"], scope["path"])
         status = 500
-        journaled = scope["path"].startswith(CONTROL_PREFIX)  # the control plane is not
+        started = time.perf_counter()
+        journaled = False  # the journal keeps the public API's requests; the log all
 
         async def send_with_trace(message: Message) -> None:
             nonlocal status, journaled
@@ -81,27 +85,32 @@ class RequestContext:
                 # Journal before the last byte goes out: a client that has its answer
                 # must find it in /_emulator/requests.
                 journaled = True
-                self._record(scope, state, status, trace)
+                self._record(scope, state, status, trace, started)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_trace)
         finally:
             if not journaled:  # no complete answer was sent (a dropped connection, a crash)
-                self._record(scope, state, status, trace)
+                self._record(scope, state, status, trace, started)
 
-    def _record(self, scope: Scope, state: dict[str, Any], status: int, trace: str) -> None:
-        self.emulator.record_request(
-            method=scope["method"],
-            path=scope["path"],
-            route=state["route"],
-            status=status,
-            err_code=state.get("err_code", 0 if status < 400 else None),
-            team=state.get("team"),
-            trace_id=trace,
-            reason=state.get("reason"),
-            video_id=state.get("video_id"),
-        )
+    def _record(
+        self, scope: Scope, state: dict[str, Any], status: int, trace: str, started: float
+    ) -> None:
+        fields = {
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status,
+            "err_code": state.get("err_code", 0 if status < 400 else None),
+            "team": state.get("team"),
+            "trace_id": trace,
+            "reason": state.get("reason"),
+            "video_id": state.get("video_id"),
+        }
+        if not scope["path"].startswith(CONTROL_PREFIX):  # the control plane is not journaled
+            self.emulator.record_request(route=state["route"], **fields)
+        if self.log is not None:
+            self.log.write(fields, time.perf_counter() - started)
 
 
 class BodyLimit:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import secrets
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from ..settings import Settings
 from . import tls
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+BACKLOG = 2048  # uvicorn's own default
 
 
 def header_deadline(base: type[asyncio.Protocol], timeout: float) -> type[asyncio.Protocol]:
@@ -89,6 +91,21 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """The socket, listening before the server starts: port 0 has its number for the
+    banner, and a client that connects at once waits in the backlog, not refused."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(BACKLOG)
+    return sock
+
+
+def url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
 @dataclass
 class Serving:
     """The settings a server runs with, and what to tell the person starting it."""
@@ -140,7 +157,7 @@ def config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicorn.Config
         port=settings.port,
         http=header_deadline(AutoHTTPProtocol, settings.header_timeout),
         timeout_graceful_shutdown=settings.shutdown_timeout,
-        access_log=settings.access_log,
+        access_log=False,  # the app writes its own line per request (request_log.py)
         workers=1,  # one process: the state lives in its memory
         ssl_certfile=settings.tls_cert,
         ssl_keyfile=settings.tls_key,
