@@ -18,6 +18,7 @@ from .responses import error_response
 
 PREFIX = "/_emulator"
 OPEN_PATHS = frozenset({("GET", "/_emulator/health"), ("HEAD", "/_emulator/health")})
+STATIC = "/_emulator/static/"
 
 
 def is_control_plane(path: str) -> bool:
@@ -43,6 +44,7 @@ class AdminGuard:
             or scope["type"] != "http"
             or not is_control_plane(scope["path"])
             or (scope["method"], scope["path"]) in OPEN_PATHS
+            or scope["path"].startswith(STATIC)  # the console's scripts and styles
         ):
             await self.app(scope, receive, send)
             return

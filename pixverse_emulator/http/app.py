@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
 
+from ..console import docs
 from ..core import Emulator
 from ..errors import (
     EmulatorError,
@@ -33,6 +36,7 @@ from .request_log import RequestLog
 from .responses import error_response
 
 PUBLIC_PREFIX = "/openapi/v2"
+STATIC_FOLDER = Path(__file__).resolve().parent.parent / "console" / "static"
 
 
 def create_app(
@@ -57,14 +61,17 @@ def create_app(
         version=__version__,
         description="Offline emulator of WorldRouter's PixVerse-compatible routes.",
         lifespan=lifespan,
+        docs_url=None,  # console/docs.py serves /docs and /redoc from this package
+        redoc_url=None,
     )
     app.state.emulator = emu
     # The routes go straight onto the app: include_router() wraps each router in another
     # matching layer, which measured as 40% of a poll's time in-process.
     routers = (api.router, admin.router, admin_faults.router, admin_snapshots.router,
-               files.router)
+               files.router, docs.router)
     for router in routers:
         app.router.routes.extend(router.routes)
+    app.mount(docs.STATIC, StaticFiles(directory=STATIC_FOLDER), name="static")
     app.add_exception_handler(EmulatorError, _emulator_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
