@@ -10,6 +10,7 @@ from .domain.journal import matches
 from .domain.ledger import Entry
 from .domain.policies import OutcomeSequence, checked, parse_outcomes, parse_progression
 from .domain.tasks import Task
+from .domain.uploads import Upload, upload_id
 from .errors import NotFound
 from .lifecycle import Lifecycle
 
@@ -34,6 +35,24 @@ class Control(Lifecycle):
                 "outcomes": team.outcomes.names(),
                 "now": self.now(team_id),
             }
+
+    def teams(self) -> list[dict[str, Any]]:
+        """Every team that keeps state, as `team()` shows it, by id."""
+        with self._lock:
+            ids = sorted(team.id for team in self.accounts.all())
+        return [self.team(team_id) for team_id in ids]
+
+    def status_counts(self) -> dict[int, int]:
+        """How many tasks are at each status, once due transitions have happened."""
+        with self._unit(None):
+            self._settle_all()
+            return dict(self.world.tasks.status_counts())
+
+    def list_uploads(self, team: str | None = None, limit: int = 100) -> list[Upload]:
+        """Images and media, newest first (ids only grow), at most `limit`."""
+        with self._lock:
+            found = self.uploads.all() if team is None else self.uploads.of_team(team)
+            return sorted(found, key=upload_id, reverse=True)[:limit]
 
     def put_team(
         self,

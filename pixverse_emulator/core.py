@@ -121,7 +121,8 @@ class Emulator(Snapshots):
             if task.status is Status.RUNNING and task.due_polls is not None:
                 self._changes.task(task)
                 if task.reads >= task.due_polls:
-                    self._move(task, task.outcome, now)
+                    self._move(task, task.outcome, now,
+                               f"result read {task.reads} ({task.progression})")
             return with_size(task)
 
     def task(self, video_id: int) -> Task:
@@ -134,7 +135,8 @@ class Emulator(Snapshots):
                 raise NotFound(f"video_id {video_id} not found")
             return with_size(task)
 
-    def set_status(self, video_id: int, status: int) -> Task:
+    def set_status(self, video_id: int, status: int, reason: str = "set through the control plane"
+                   ) -> Task:
         """Force a transition (5 -> 1/6/7/8, 1 -> 6) through the same edge as a due one."""
         with self._unit(None):
             task = self.task(video_id)
@@ -145,7 +147,7 @@ class Emulator(Snapshots):
                     f"video {video_id} is at status {int(task.status)}; cannot move it to "
                     f"{status} (allowed: 5 -> 1, 6, 7, 8 and 1 -> 6)"
                 )
-            self._move(task, target, now)
+            self._move(task, target, now, reason)
             return with_size(task)
 
     def set_policy(

@@ -231,7 +231,7 @@ class State:
         now = self.now(team_id)
         for task in self.world.tasks.due(team_id, now):
             assert task.due_at is not None
-            self._move(task, task.outcome, task.due_at)
+            self._move(task, task.outcome, task.due_at, f"due ({task.progression})")
         return now
 
     def _settle_all(self) -> None:
@@ -307,10 +307,10 @@ class State:
             self.evictor.used(team_id)
             return team_id
 
-    def _move(self, task: Task, status: Status, at: float) -> None:
+    def _move(self, task: Task, status: Status, at: float, reason: str) -> None:
         """The one edge function: ledger and media side effects happen here, once."""
         previous = task.status
-        task.move(status, at)
+        task.move(status, at, reason)
         world = self.world
         world.tasks.moved(task, previous)
         self._changes.task(task)

@@ -20,6 +20,7 @@ class JournalEntry:
     trace_id: str
     reason: str | None  # for errors: the rule, limit or fault that produced them
     video_id: int | None = None  # the task the request created, read or downloaded
+    message: str | None = None  # for errors: the ErrMsg the client was sent
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

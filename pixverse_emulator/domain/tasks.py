@@ -67,22 +67,26 @@ class Task:
     modified_at: float = 0.0
     size: int | None = None
     token: str = ""
-    timeline: list[tuple[float, Status]] = field(default_factory=list)
+    # each transition: when, to which status, and why (a person reads the reason)
+    timeline: list[tuple[float, Status, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.timeline:  # a new task; a restored one brings its own
             self.modified_at = self.created_at
-            self.timeline.append((self.created_at, Status.RUNNING))
+            self.timeline.append((self.created_at, Status.RUNNING, "created"))
 
     def can_move_to(self, status: Status) -> bool:
         return status in TRANSITIONS.get(self.status, frozenset())
 
-    def move(self, status: Status, at: float) -> None:
+    def move(self, status: Status, at: float, reason: str) -> None:
         if not self.can_move_to(status):
             raise ValueError(f"task {self.video_id}: {self.status} -> {status} is not allowed")
         self.status = status
         self.modified_at = at
-        self.timeline.append((at, status))
+        self.timeline.append((at, status, reason))
+
+
+Frozen = tuple[str, str, int, Any]  # (team, result token, status, record)
 
 
 class TaskBook:
@@ -96,7 +100,7 @@ class TaskBook:
 
     def __init__(self, thaw: Callable[[Any], Task] | None = None) -> None:
         self._tasks: dict[int, Task] = {}
-        self._frozen: dict[int, tuple[str, str, Any]] = {}  # id -> (team, token, record)
+        self._frozen: dict[int, Frozen] = {}  # id -> (team, token, status, record)
         self._thaw = thaw
         self._heaps: dict[str, list[tuple[float, int]]] = {}
         self._pending: Counter[str] = Counter()
@@ -117,7 +121,7 @@ class TaskBook:
 
     def _thawed(self, video_id: int) -> Task:
         assert self._thaw is not None
-        task = self._tasks[video_id] = self._thaw(self._frozen.pop(video_id)[2])
+        task = self._tasks[video_id] = self._thaw(self._frozen.pop(video_id)[3])
         return task
 
     def add(self, task: Task) -> None:
@@ -128,9 +132,9 @@ class TaskBook:
             self._pending[task.team_id] += 1
             self.schedule(task)
 
-    def freeze_all(self, frozen: dict[int, tuple[str, str, Any]]) -> None:
-        """Finished tasks as a store read them, by id: (team, result token, record),
-        each thawed on first use. Their age order is rebuilt once all are in."""
+    def freeze_all(self, frozen: dict[int, Frozen]) -> None:
+        """Finished tasks as a store read them, by id: (team, result token, status,
+        record), each thawed on first use. Their age order is rebuilt once all are in."""
         self._frozen.update(frozen)
         owners = [(i, t.team_id) for i, t in self._tasks.items()]
         self._ages.rebuild([*owners, *((i, f[0]) for i, f in self._frozen.items())])
@@ -159,7 +163,7 @@ class TaskBook:
         if task is not None:
             team_id, token = task.team_id, task.token
         else:
-            team_id, token, _ = self._frozen.pop(video_id)
+            team_id, token, _, _ = self._frozen.pop(video_id)
         self._ages.removed(team_id)
         self._now_and_then_compact(1)
         return token
@@ -175,7 +179,13 @@ class TaskBook:
             self._thawed(video_id)
         return list(self._tasks.values())
 
-    def drop_all(self) -> tuple[dict[int, Task], dict[int, tuple[str, str, Any]]]:
+    def status_counts(self) -> Counter[int]:
+        """How many tasks are at each status (frozen ones counted without thawing)."""
+        counts: Counter[int] = Counter(int(t.status) for t in self._tasks.values())
+        counts.update(status for _, _, status, _ in self._frozen.values())
+        return counts
+
+    def drop_all(self) -> tuple[dict[int, Task], dict[int, Frozen]]:
         """Hand over every task (to be let go of elsewhere); this book is empty after."""
         dropped = self._tasks, self._frozen
         self._tasks, self._frozen = {}, {}
@@ -186,7 +196,7 @@ class TaskBook:
 
     def frozen(self) -> list[Any]:
         """The records of the tasks nobody has asked for since they were frozen."""
-        return [record for _, _, record in self._frozen.values()]
+        return [record for _, _, _, record in self._frozen.values()]
 
     def schedule(self, task: Task) -> None:
         if task.due_at is not None:
@@ -218,13 +228,13 @@ class TaskBook:
         return ready
 
     def of_team(self, team_id: str) -> list[Task]:
-        for video_id in [i for i, (team, _, _) in self._frozen.items() if team == team_id]:
+        for video_id in [i for i, (team, _, _, _) in self._frozen.items() if team == team_id]:
             self._thawed(video_id)
         return [t for t in self._tasks.values() if t.team_id == team_id]
 
     def remove_team(self, team_id: str) -> list[str]:
         """Forget the team's tasks; returns their result URL tokens."""
-        tokens = [token for team, token, _ in self._frozen.values() if team == team_id]
+        tokens = [token for team, token, _, _ in self._frozen.values() if team == team_id]
         self._frozen = {i: f for i, f in self._frozen.items() if f[0] != team_id}
         removed = [t for t in self._tasks.values() if t.team_id == team_id]
         for task in removed:

@@ -14,6 +14,8 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from ..console import docs
+from ..console import routes as console
+from ..console.session import ConsoleSession
 from ..core import Emulator
 from ..errors import (
     EmulatorError,
@@ -68,7 +70,7 @@ def create_app(
     # The routes go straight onto the app: include_router() wraps each router in another
     # matching layer, which measured as 40% of a poll's time in-process.
     routers = (api.router, admin.router, admin_faults.router, admin_snapshots.router,
-               files.router, docs.router)
+               files.router, docs.router, console.router)
     for router in routers:
         app.router.routes.extend(router.routes)
     app.mount(docs.STATIC, StaticFiles(directory=STATIC_FOLDER), name="static")
@@ -83,7 +85,9 @@ def create_app(
     app.add_middleware(FastPath)
     app.add_middleware(BodyLimit, limit_for=_limit_for(emu.settings))
     app.add_middleware(FaultInjector, emulator=emu)
-    app.add_middleware(AdminGuard, token=emu.settings.admin_token)
+    session = ConsoleSession(emu.settings.admin_token)
+    app.state.console_session = session
+    app.add_middleware(AdminGuard, token=emu.settings.admin_token, session=session)
     log = None if emu.settings.quiet else RequestLog(emu.settings.log_format)
     app.add_middleware(RequestContext, emulator=emu, log=log)
     app.add_middleware(ConnectionGuard, body_timeout=emu.settings.body_timeout)

@@ -54,12 +54,16 @@ class Caller:
 
 
 def base_url(emulator: Emulator, request: Request) -> str:
-    """Where returned URLs point: `public_url`, else the scheme and Host the client used
-    (read straight from the scope: Starlette's `request.base_url` builds URL objects, too
-    slow for a poll)."""
+    """Where returned URLs point: `public_url`, else the scheme and Host the client used."""
     configured = emulator.settings.public_url
     if configured:
         return configured.rstrip("/")
+    return origin(request)
+
+
+def origin(request: Request) -> str:
+    """The scheme and Host the client used (read straight from the scope: Starlette's
+    `request.base_url` builds URL objects, too slow for a poll)."""
     scope = request.scope
     host = request.headers.get("host")
     if not host:

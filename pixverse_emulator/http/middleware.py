@@ -108,7 +108,8 @@ class RequestContext:
             "video_id": state.get("video_id"),
         }
         if not scope["path"].startswith(CONTROL_PREFIX):  # the control plane is not journaled
-            self.emulator.record_request(route=state["route"], **fields)
+            self.emulator.record_request(route=state["route"], message=state.get("message"),
+                                         **fields)
         if self.log is not None:
             self.log.write(fields, time.perf_counter() - started)
 

@@ -17,4 +17,5 @@ def error_response(error: EmulatorError, state: dict[str, Any]) -> JSONResponse:
     """Render any error, and note its ErrCode and cause for the request journal."""
     state["err_code"] = error.err_code
     state["reason"] = error.reason
+    state["message"] = error.message
     return JSONResponse(error.body(), status_code=error.http_status, headers=error.headers)

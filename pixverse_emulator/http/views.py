@@ -127,7 +127,8 @@ def task_detail(task: Task) -> dict[str, Any]:
             "seed": task.video.seed,
             "size": task.size,
         },
-        "timeline": [{"time": t, "status": int(s)} for t, s in task.timeline],
+        "timeline": [{"time": t, "status": int(s), "reason": why}
+                     for t, s, why in task.timeline],
     }
 
 

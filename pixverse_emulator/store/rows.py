@@ -96,7 +96,7 @@ def task_row(task: Task) -> Row:
         task.route, task.request, task.model, task.quality, task.price, video.width,
         video.height, video.seconds, video.has_audio, video.seed, task.created_at,
         task.due_at, int(task.outcome), task.due_polls, task.progression, task.reads,
-        task.modified_at, [(time, int(status)) for time, status in task.timeline],
+        task.modified_at, [(time, int(status), why) for time, status, why in task.timeline],
     ]
     return (task.video_id, task.team_id, int(task.status), task.token, task.trace_id,
             json.dumps(body, separators=(",", ":")))
@@ -119,7 +119,7 @@ def check_task(row: Row) -> None:
     checks every frozen row of a snapshot this way)."""
     try:
         (_, _, _, _, _, _, _, _, _, _, _, _, outcome, _, _, _, _, timeline) = json.loads(row[5])
-        for status in (row[2], outcome, *(s for _, s in timeline)):
+        for status in (row[2], outcome, *(s for _, s, *_ in timeline)):
             STATUSES[status]
     except (ValueError, TypeError, KeyError, IndexError) as exc:
         raise DamagedRecord(f"the stored record of task {row[0]} is damaged ({exc!r})",
@@ -135,8 +135,13 @@ def _task(row: Row) -> Task:
         video_id, team, route, request, trace_id, model, quality, price,
         VideoSpec(width, height, seconds, has_audio, seed), created_at, due_at,
         STATUSES[outcome], due_polls, progression, reads, STATUSES[status], modified_at,
-        None, token, [(time, STATUSES[s]) for time, s in timeline],
+        None, token, [(time, STATUSES[s], _reason(why)) for time, s, *why in timeline],
     )
+
+
+def _reason(why: list[Any]) -> str:
+    """A transition's reason; rows written before reasons were kept have none."""
+    return str(why[0]) if why else ""
 
 
 def load_tasks(world: World, stored: list[Row]) -> None:
@@ -151,7 +156,8 @@ def load_tasks(world: World, stored: list[Row]) -> None:
             account = world.ledger.account(task.team_id)
             account.holds[task.video_id] = task.price
             account.held += task.price
-    world.tasks.freeze_all({row[0]: (row[1], row[3], row) for row in stored if row[2] != running})
+    world.tasks.freeze_all({row[0]: (row[1], row[3], row[2], row) for row in stored
+                            if row[2] != running})
     world.video_tokens.update({row[3]: row[0] for row in stored if row[2] == Status.SUCCEEDED})
     world.trace_ids.update({(row[1], row[4]): row[0] for row in stored if row[4]})
 

@@ -159,7 +159,7 @@ class EmulatorMachine(RuleBasedStateMachine):
             assert account.available >= 0 and account.held >= 0 and account.spent >= 0
             assert account.available + account.held + account.spent == account.granted
             assert account.held == sum(t.price for t in tasks if t.status is Status.RUNNING)
-            captured = (t for t in tasks if Status.SUCCEEDED in (s for _, s in t.timeline))
+            captured = (t for t in tasks if Status.SUCCEEDED in (s for _, s, _ in t.timeline))
             assert account.spent == sum(t.price for t in captured)
             assert account.entries[-1].balance == account.available
 

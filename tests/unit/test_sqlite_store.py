@@ -49,7 +49,7 @@ def world_with_everything() -> World:
     for t in (running, done):
         world.ledger.hold("acme", t.video_id, t.price, 10.0)
         world.add_task(t)
-    done.move(Status.SUCCEEDED, 20.0)
+    done.move(Status.SUCCEEDED, 20.0, "due")
     done.token = "result-token"
     world.tasks.moved(done, Status.RUNNING)
     world.ledger.capture("acme", 12, 20.0)

@@ -35,7 +35,7 @@ def test_transition_table(start: Status, target: Status, allowed: bool) -> None:
     assert t.can_move_to(target) is allowed
     if not allowed:
         with pytest.raises(ValueError):
-            t.move(target, 1.0)
+            t.move(target, 1.0, "test")
 
 
 def test_due_pops_in_due_order_and_only_once() -> None:
@@ -53,7 +53,7 @@ def test_pending_counts_follow_moves() -> None:
     a, b = task(1, 1.0, team="x"), task(2, 1.0, team="y")
     book.add(a)
     book.add(b)
-    a.move(Status.FAILED, 1.0)
+    a.move(Status.FAILED, 1.0, "test")
     book.moved(a, Status.RUNNING)
     assert (book.pending("x"), book.pending("y")) == (0, 1)
 
@@ -62,7 +62,7 @@ def test_stale_heap_entries_are_skipped() -> None:
     book = TaskBook()
     t = task(1, 5.0)
     book.add(t)
-    t.move(Status.SUCCEEDED, 1.0)
+    t.move(Status.SUCCEEDED, 1.0, "test")
     assert book.due("t", 10.0) == []
 
 
@@ -87,8 +87,9 @@ def test_frozen_tasks_thaw_on_first_use_and_leave_with_their_team() -> None:
         return thawed_task
 
     book = TaskBook(thaw)
-    book.freeze_all({3: ("a", "tok-3", "row-3"), 4: ("a", "tok-4", "row-4"),
-                     5: ("b", "tok-5", "row-5")})
+    book.freeze_all({3: ("a", "tok-3", 1, "row-3"), 4: ("a", "tok-4", 8, "row-4"),
+                     5: ("b", "tok-5", 1, "row-5")})
+    assert book.status_counts() == {1: 2, 8: 1}
     assert len(book) == 3 and 3 in book and thawed == []
     assert book.get(3) is book.get(3) and thawed == ["row-3"]  # once, then kept
     assert sorted(book.frozen()) == ["row-4", "row-5"]
