@@ -52,6 +52,8 @@ async def overview_live(request: Request, emulator: EmulatorDep) -> HTMLResponse
     return page(request, "_overview_live.html", **_overview(emulator))
 
 
+STOP_POLLING = 286
+
 # -- tasks ------------------------------------------------------------------------------
 
 
@@ -106,7 +108,12 @@ async def task(request: Request, video_id: int, emulator: EmulatorDep) -> HTMLRe
 
 @router.get("/tasks/{video_id}/live")
 async def task_live(request: Request, video_id: int, emulator: EmulatorDep) -> HTMLResponse:
-    return page(request, "_task_live.html", **_task(request, emulator, video_id))
+    context = _task(request, emulator, video_id)
+    # 286 is htmx's "stop polling": a finished task changes only by a click here, which
+    # reloads the page, so polling on would only restart the video every second.
+    running = context["task"].status is Status.RUNNING
+    return page(request, "_task_live.html", status_code=200 if running else STOP_POLLING,
+                **context)
 
 
 # -- journal ----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -83,7 +84,7 @@ class AdminGuard:
             await self.app(scope, receive, send)
             return
         if on_console and method in READS:
-            await RedirectResponse(SIGN_IN, status_code=303)(scope, receive, send)
+            await RedirectResponse(sign_in_for(scope), status_code=303)(scope, receive, send)
             return
         state: dict[str, Any] = scope.setdefault("state", {})
         await error_response(refusal(presented), state)(scope, receive, send)
@@ -93,6 +94,13 @@ class AdminGuard:
         path = scope["path"]
         return (not is_control_plane(path) or (scope["method"], path) in OPEN_PATHS
                 or path.startswith(STATIC))
+
+
+def sign_in_for(scope: Scope) -> str:
+    """The sign-in page, remembering the console page asked for."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    wanted = scope["path"] + (f"?{query}" if query else "")
+    return f"{SIGN_IN}?{urlencode({'next': wanted})}"
 
 
 def refusal(presented: bytes | None) -> AdminUnauthorized:

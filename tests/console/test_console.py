@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
 from starlette.testclient import TestClient
@@ -145,6 +146,17 @@ def test_every_action_needs_the_consoles_csrf_value(
     assert emulator.task(video_id).status == 5 and emulator.list_faults() == []
 
 
+def test_every_form_on_every_page_carries_the_csrf_value(client: TestClient) -> None:
+    video_id = create(client)
+    expected = csrf_of(client)
+    for page in [*PAGES, f"/tasks/{video_id}", f"/tasks/{video_id}/live"]:
+        html = client.get(UI + page).text
+        forms = re.findall(r'<form method="post".*?</form>', html, flags=re.S)
+        values = [re.search(r'name="csrf" value="([^"]*)"', form) for form in forms]
+        assert all(v is not None and v.group(1) == expected for v in values), page
+    assert 'data-test="succeed"' in client.get(f"{UI}/tasks/{video_id}").text
+
+
 def test_faults_are_added_and_deleted_from_the_console(client: TestClient, emulator: Emulator
                                                        ) -> None:
     csrf = csrf_of(client)
@@ -239,7 +251,9 @@ def sign_in(client: TestClient, token: str = TOKEN) -> None:
 def test_a_locked_console_sends_a_browser_to_sign_in(locked: TestClient) -> None:
     for page in PAGES:
         answer = locked.get(UI + page, follow_redirects=False)
-        assert (answer.status_code, answer.headers["location"]) == (303, f"{UI}/sign-in")
+        wanted = quote(UI + page, safe="")
+        assert (answer.status_code, answer.headers["location"]) == (
+            303, f"{UI}/sign-in?next={wanted}")
     assert 'type="password" name="token"' in locked.get(f"{UI}/sign-in").text
     assert locked.get("/_emulator/static/console.css").status_code == 200
 
@@ -254,6 +268,21 @@ def test_signing_in_sets_a_strict_httponly_cookie_that_is_not_the_token(
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/_emulator" in cookie
     assert locked.get(UI).status_code == 200
     assert locked.get("/_emulator/clock").json()["mode"] == "manual"  # reads open too
+
+
+@pytest.mark.parametrize(("wanted", "landing"), [
+    (f"{UI}/tasks?status=5", f"{UI}/tasks?status=5"),
+    ("https://elsewhere.example/", UI), ("//elsewhere.example/x", UI), ("/openapi.json", UI),
+    (f"{UI}/sign-in", UI), ("/_emulator/ui\\@elsewhere", UI), (None, UI),
+])
+def test_signing_in_returns_to_the_console_page_asked_for_and_nowhere_else(
+    locked: TestClient, wanted: str | None, landing: str
+) -> None:
+    asked = locked.get(f"{UI}/sign-in", params={} if wanted is None else {"next": wanted})
+    assert f'name="next" value="{landing}"'.replace("&", "&amp;") in asked.text
+    data = {"token": TOKEN} | ({} if wanted is None else {"next": wanted})
+    answer = locked.post(f"{UI}/sign-in", data=data, follow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (303, landing)
 
 
 def test_a_wrong_token_is_refused_and_sets_nothing(locked: TestClient) -> None:
