@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import httpx
 from processes import started
@@ -71,3 +72,19 @@ def test_the_banner_names_teams_not_keys(tmp_path: object) -> None:
     assert "teams    acme" in text and "auth     strict" in text
     assert "acme-secret-key" not in text
     assert re.search(r"pixverse-emulator \S+ running on http://127\.0\.0\.1:\d+", text)
+
+
+def readme_text_blocks() -> list[str]:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    return re.findall(r"```text\n(.*?)```", readme, flags=re.S)
+
+
+def test_the_readme_shows_lines_and_a_banner_as_the_server_writes_them() -> None:
+    sample_lines, sample_banner = readme_text_blocks()[:2]
+    assert all(LINE.match(line) for line in sample_lines.splitlines())
+    with started() as (_, base, lines):
+        traffic(base)
+    labels = [line.split()[0] for line in lines if line.startswith("  ")]
+    assert labels == [line.split()[0] for line in sample_banner.splitlines()
+                      if line.startswith("  ")]
+    assert any("running on" in line for line in sample_banner.splitlines())
