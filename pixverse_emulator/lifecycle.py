@@ -110,6 +110,7 @@ class Lifecycle(State):
 
     def _reset_team(self, team_id: str) -> None:
         tokens = self.world.remove_team(team_id)
+        self.evictor.forget(team_id)
         self._changes.drop_team(team_id, tokens)
         self.journal.clear(team_id)
         if self._baseline.is_file():

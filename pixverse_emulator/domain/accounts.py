@@ -38,6 +38,7 @@ class Team:
     outcomes: OutcomeSequence = field(
         default_factory=lambda: OutcomeSequence([Status.SUCCEEDED])
     )
+    pinned: bool = False  # never evicted by max_teams
 
 
 class Accounts:
@@ -45,6 +46,9 @@ class Accounts:
         self.mode = mode
         self._teams: dict[str, Team] = {}
         self._owner_of_hash: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._teams)
 
     def get(self, team_id: str) -> Team | None:
         return self._teams.get(team_id)
