@@ -74,7 +74,6 @@ class Lifecycle(State):
         one transaction, then the files nobody names any more."""
         saved = read_snapshot(source, self.settings.auth, self.settings.profile,
                               entries=not self.store.copies_snapshots)
-        self.files.drain()  # a removal still queued could take a file the snapshot names
         with storing("the snapshot's uploaded files"):
             copy_files(source, saved.world.uploads.all(), self.files)
         old = self.world
@@ -125,7 +124,6 @@ class Lifecycle(State):
         if not isinstance(self.clock, ManualClock):
             baseline.world.offsets.clear()
         uploads = self.world.adopt_team(baseline.world, team_id)
-        self.files.drain()  # as in _install: no queued removal may take these files
         with storing("the snapshot's uploaded files"):
             copy_files(self._baseline, uploads, self.files)
         changes = self._changes
