@@ -177,6 +177,15 @@ def test_a_given_certificate_and_key_serve_https(tmp_path: Path) -> None:
         assert answer.status_code == 200
 
 
+def test_a_tls_client_that_never_says_hello_is_cut_off(tmp_path: Path) -> None:
+    env = {"PIXVERSE_EMULATOR_TLS": "self-signed", "PIXVERSE_EMULATOR_HEADER_TIMEOUT": "0.3",
+           "PIXVERSE_EMULATOR_DATA_DIR": str(tmp_path / "data")}
+    with started(env=env) as (_, base, _lines):
+        silent = connect(base)  # connects, sends no ClientHello: asyncio alone waits 60 s
+        assert closed_by_server(silent)  # fails with a timeout after LIMIT (30 s) if not
+        silent.close()
+
+
 def trusting(ca: Path) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(ca))
 

@@ -3,6 +3,9 @@
 - **Header deadline.** A connection that has not sent a request's complete headers
   within `header_timeout` seconds of its first byte (or of connecting) is closed: a
   protocol class around uvicorn's own (`header_deadline`).
+- **TLS handshake deadline.** A TLS connection sees no request headers until its
+  handshake ends, so the header deadline alone would leave a silent client to
+  asyncio's 60 s default: `Server` passes `header_timeout` as the handshake timeout.
 - **Shutdown deadline.** SIGTERM ends the process within `shutdown_timeout` seconds
   whatever clients are doing: uvicorn cancels what still runs, then the app's shutdown
   closes the emulator (and removes a memory-mode temp folder).
@@ -82,6 +85,37 @@ def header_deadline(base: type[asyncio.Protocol], timeout: float) -> type[asynci
     return HeaderDeadline
 
 
+class Server(uvicorn.Server):
+    """uvicorn's server, listening with `ssl_handshake_timeout` set to the header
+    deadline. uvicorn has no option for it, so its startup runs with the loop's
+    `create_server` wrapped; the wrapper lives only while startup runs."""
+
+    def __init__(self, config: uvicorn.Config, handshake_timeout: float) -> None:
+        super().__init__(config)
+        self.handshake_timeout = handshake_timeout
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        create = loop.create_server
+        timeout = self.handshake_timeout
+
+        async def create_server(*args: Any, **kwargs: Any) -> asyncio.Server:
+            if kwargs.get("ssl") is not None:
+                kwargs.setdefault("ssl_handshake_timeout", timeout)
+            return await create(*args, **kwargs)
+
+        loop.create_server = create_server  # type: ignore[method-assign]
+        try:
+            await super().startup(sockets)
+        finally:
+            del loop.create_server  # the instance attribute: the class's method again
+
+
+def server(app: ASGIApp, settings: Settings, **overrides: Any) -> Server:
+    """The server every server of this package runs: `config` and the handshake deadline."""
+    return Server(config(app, settings, **overrides), settings.header_timeout)
+
+
 def is_loopback(host: str) -> bool:
     if host in LOOPBACK_NAMES:
         return True
@@ -159,6 +193,7 @@ def config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicorn.Config
         timeout_graceful_shutdown=settings.shutdown_timeout,
         access_log=False,  # the app writes its own line per request (request_log.py)
         workers=1,  # one process: the state lives in its memory
+        loop="asyncio",  # `Server` wraps the loop's create_server: uvloop's cannot be
         ssl_certfile=settings.tls_cert,
         ssl_keyfile=settings.tls_key,
     )
