@@ -93,7 +93,8 @@ class Lifecycle(State):
             raise StoreUnavailable(f"the state could not be saved: {exc}") from exc
         named = self.world.uploads.files
         self.files.remove_later([token for token in old.uploads.files if token not in named])
-        self.files.janitor.later(old.dismantle())
+        janitor = self.files.janitor
+        janitor.later(old.dismantle(janitor.stopping))
 
     def reset(self, team: str | None = None) -> None:
         """Everything back to the start (the baseline snapshot, else the configured

@@ -213,13 +213,14 @@ class State:
             saved.world.offsets.clear()
 
 
-    def close(self) -> None:
+    def close(self, deadline: float | None = None) -> None:
         """Release the store: a data folder keeps everything; memory mode removes its
-        temp folder."""
+        temp folder. `deadline` (a monotonic time) bounds what cleanup may take: a
+        shutdown leaves what is left to the next start's sweep."""
         with self._lock:
             if not self._closed:
                 self._closed = True
-                self.store.close()
+                self.store.close(deadline)
 
     # -- time ------------------------------------------------------------------------------
 

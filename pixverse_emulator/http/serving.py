@@ -25,8 +25,10 @@ import asyncio
 import ipaddress
 import secrets
 import socket
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -38,6 +40,7 @@ from . import tls
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 BACKLOG = 2048  # uvicorn's own default
+CLOSING_SHARE = 0.25  # of shutdown_timeout, kept for closing the emulator after clients
 
 
 def header_deadline(base: type[asyncio.Protocol], timeout: float) -> type[asyncio.Protocol]:
@@ -86,13 +89,38 @@ def header_deadline(base: type[asyncio.Protocol], timeout: float) -> type[asynci
 
 
 class Server(uvicorn.Server):
-    """uvicorn's server, listening with `ssl_handshake_timeout` set to the header
-    deadline. uvicorn has no option for it, so its startup runs with the loop's
-    `create_server` wrapped; the wrapper lives only while startup runs."""
+    """uvicorn's server, with two deadlines uvicorn has no option for.
 
-    def __init__(self, config: uvicorn.Config, handshake_timeout: float) -> None:
+    The TLS handshake: startup runs with the loop's `create_server` wrapped to pass
+    `ssl_handshake_timeout` (the wrapper lives only while startup runs). The shutdown:
+    counted from the signal, uvicorn's graceful wait gets most of `shutdown_timeout`
+    and closing the emulator the rest (`close_deadline` on the app's state, which the
+    app's shutdown hands to `close`)."""
+
+    def __init__(
+        self, config: uvicorn.Config, handshake_timeout: float, shutdown_timeout: float
+    ) -> None:
         super().__init__(config)
         self.handshake_timeout = handshake_timeout
+        self.shutdown_timeout = shutdown_timeout
+        self.exit_at: float | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.exit_at is None:
+            self.exit_at = time.monotonic()
+        super().handle_exit(sig, frame)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        now = time.monotonic()
+        deadline = (self.exit_at or now) + self.shutdown_timeout
+        closing = self.shutdown_timeout * CLOSING_SHARE
+        # typed int, used as asyncio.wait_for's timeout: seconds as a float work
+        graceful = max(0.0, deadline - closing - now)
+        self.config.timeout_graceful_shutdown = graceful  # type: ignore[assignment]
+        state = getattr(self.config.app, "state", None)
+        if state is not None:
+            state.close_deadline = deadline
+        await super().shutdown(sockets)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         loop = asyncio.get_running_loop()
@@ -112,8 +140,9 @@ class Server(uvicorn.Server):
 
 
 def server(app: ASGIApp, settings: Settings, **overrides: Any) -> Server:
-    """The server every server of this package runs: `config` and the handshake deadline."""
-    return Server(config(app, settings, **overrides), settings.header_timeout)
+    """The server every server of this package runs: `config` and the deadlines."""
+    return Server(config(app, settings, **overrides), settings.header_timeout,
+                  settings.shutdown_timeout)
 
 
 def is_loopback(host: str) -> bool:

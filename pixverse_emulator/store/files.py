@@ -162,6 +162,8 @@ class FileArea:
 
     def _remove(self, tokens: list[str]) -> None:
         for token in tokens:
+            if self.janitor.stopping():
+                return  # shutting down: the next start sweeps the rest
             with self._guard:  # a write cannot un-doom it between the check and the removal
                 if token not in self._doomed:
                     continue
@@ -172,9 +174,10 @@ class FileArea:
         """Wait until every file handed to the janitor is gone (tests, benchmarks)."""
         self.janitor.drain()
 
-    def stop(self) -> None:
-        """Stop removing; what is left is swept at the next start."""
-        self.janitor.stop()
+    def stop(self, deadline: float | None = None) -> None:
+        """Stop removing (waiting at most until `deadline`); what is left is swept at the
+        next start."""
+        self.janitor.stop(deadline)
 
     def tokens(self) -> set[str]:
         return {entry.name for entry in os.scandir(self.folder) if entry.is_dir()}

@@ -5,6 +5,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
+from pixverse_emulator.store import files
 from pixverse_emulator.store.files import FileArea
 
 
@@ -35,4 +38,22 @@ def test_a_queued_removal_still_removes_what_nobody_wants_back(tmp_path: Path) -
     area.remove_later(["gone"])
     area.drain()
     assert kept.exists() and not removed.parent.exists()
+    area.stop()
+
+
+def test_a_stop_ends_a_batch_of_removals_midway(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    area = FileArea(tmp_path)
+    paths = [stored(area, f"tok-{n}") for n in range(3)]
+    rmtree = files.shutil.rmtree
+
+    def rmtree_then_stop(path: Path, ignore_errors: bool = False) -> None:
+        rmtree(path, ignore_errors=ignore_errors)
+        area.janitor._stopping = True  # as a SIGTERM arriving mid-batch would set it
+
+    monkeypatch.setattr(files.shutil, "rmtree", rmtree_then_stop)
+    area.remove_later(["tok-0", "tok-1", "tok-2"])
+    area.drain()
+    assert [p.exists() for p in paths] == [False, True, True]  # the rest: the next start's
     area.stop()
