@@ -5,7 +5,8 @@
 | `max_tasks_per_team`        | the team's oldest finished task (status 1, 6, 7 or 8);     |
 |                             | if all are running, its oldest running one                 |
 | `max_tasks`                 | the oldest finished task of any team (else running one)    |
-| `max_upload_bytes_per_team` | the team's oldest uploads, until the new file fits         |
+| `max_upload_bytes_per_team` | the team's oldest uploads, until the new one fits (one by  |
+|                             | URL counts its URL's length and 512 bytes)                 |
 | `max_teams` (open mode)     | the least recently used team a key opened by itself (no    |
 |                             | keys of its own, not configured), running tasks and all    |
 
@@ -115,8 +116,9 @@ class Evictor:
             raise PayloadTooLarge(
                 f"Upload of {size} bytes is over the team's allowance of {limit} bytes "
                 "(max_upload_bytes_per_team)", reason="max_upload_bytes_per_team")
-        for upload in world.uploads.oldest_of(team_id):
-            if world.uploads.bytes[team_id] + size <= limit:
+        while world.uploads.bytes[team_id] + size > limit:
+            upload = world.uploads.oldest(team_id)
+            if upload is None:
                 break
             token = world.uploads.remove(upload)
             changes.evict_upload(upload_id(upload), token)

@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 from support import auth, error_of, png_bytes, resp, text_body, wav_bytes
 
 from pixverse_emulator import Emulator, ManualClock, Settings, create_app
+from pixverse_emulator.domain.uploads import url_size
 from pixverse_emulator.settings import TeamConfig
 
 TEXT = "/openapi/v2/video/text/generate"
@@ -127,6 +128,21 @@ def test_uploads_over_the_teams_bytes_evict_its_oldest() -> None:
     emulator.files.drain()
     names = {p.name for p in emulator.files.folder.iterdir()}
     assert len(names) == 3  # second, third and team-b's: nothing else left on disk
+    emulator.close()
+
+
+def test_uploads_by_url_count_toward_the_allowance_and_are_evicted_too() -> None:
+    url = "https://example.invalid/cat.png"
+    size = len(png_bytes(20, 20))
+    emulator, client = server(max_upload_bytes_per_team=size + url_size(url) + 100)
+    by_url = resp(client.post(IMAGE, data={"image_url": url}, headers=auth()))
+    stored = resp(upload(client, 20))
+    assert client.get(f"/_emulator/images/{by_url['img_id']}").status_code == 200
+    resp(client.post(IMAGE, data={"image_url": url}, headers=auth()))  # over: the oldest goes
+    assert client.get(f"/_emulator/images/{by_url['img_id']}").status_code == 404
+    assert client.get(stored["img_url"]).status_code == 200
+    assert emulator.world.uploads.bytes["team-a"] == size + url_size(url)
+    assert [e["reason"] for e in evictions(client)] == ["max_upload_bytes_per_team"]
     emulator.close()
 
 
