@@ -8,7 +8,8 @@
 | `max_upload_bytes_per_team` | the team's oldest uploads, until the new one fits (one by  |
 |                             | URL counts its URL's length and 512 bytes)                 |
 | `max_teams` (open mode)     | the least recently used team a key opened by itself (no    |
-|                             | keys of its own, not configured), running tasks and all    |
+|                             | keys of its own, not configured, not put by the control    |
+|                             | plane), running tasks and all                              |
 
 Tasks past their due time are settled before the oldest finished one is looked for. A
 running task that goes is first moved to status 6 (reason "eviction"), which releases

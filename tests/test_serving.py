@@ -6,6 +6,7 @@ is bounded by a socket timeout or an exit, never a sleep."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import socket
@@ -223,3 +224,17 @@ def test_loopback_needs_no_token() -> None:
     with started() as (_, base, lines):
         assert "Bearer" not in "".join(lines)
         assert httpx.get(f"{base}/_emulator/clock").status_code == 200
+
+
+def test_the_self_signed_key_is_never_readable_by_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pixverse_emulator.http import tls
+
+    monkeypatch.setattr(Path, "chmod", lambda *_a, **_k: None)  # no tightening after the fact
+    old = os.umask(0o022)
+    try:
+        _, key = tls.self_signed(tmp_path, ["localhost"])
+    finally:
+        os.umask(old)
+    assert key.stat().st_mode & 0o777 == 0o600

@@ -89,6 +89,10 @@ class Accounts:
             self._owner_of_hash[hashed] = team_id
         team.keys = wanted
 
+    def check_keys(self, team_id: str, keys: Iterable[str]) -> None:
+        """Raise Conflict if another team holds one of these keys (in clear)."""
+        self._claim(team_id, {key_hash(key) for key in keys})
+
     def _claim(self, team_id: str, hashes: Iterable[str]) -> None:
         for hashed in hashes:
             owner = self._owner_of_hash.get(hashed)

@@ -166,6 +166,26 @@ def test_over_max_teams_the_least_recently_used_keyless_team_goes() -> None:
     emulator.close()
 
 
+def test_a_team_made_through_the_control_plane_is_never_evicted() -> None:
+    emulator, client = server(max_teams=2)
+    assert client.put("/_emulator/teams/made", json={"credits": 5}).status_code == 200
+    create(client, "first")
+    create(client, "second")  # made is the least recently used, but pinned
+    assert client.get("/_emulator/teams/made").status_code == 200
+    assert client.get("/_emulator/teams/first").status_code == 404
+    emulator.close()
+
+
+def test_a_put_refused_for_a_claimed_key_creates_no_team() -> None:
+    emulator, client = server()
+    assert client.put("/_emulator/teams/owner", json={"keys": ["k"]}).status_code == 200
+    refused = client.put("/_emulator/teams/thief", json={"keys": ["k"]})
+    assert refused.status_code == 409
+    assert client.get("/_emulator/teams/thief").status_code == 404
+    assert emulator.world.team_ids() == ["owner"]
+    emulator.close()
+
+
 def test_keys_of_no_team_leave_no_trace_in_the_recency_of_teams() -> None:
     emulator, client = server(max_teams=2)
     create(client, "first")
