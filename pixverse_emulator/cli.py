@@ -7,13 +7,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-import uvicorn
 from pydantic import ValidationError
 
 from .banner import banner
 from .core import Emulator
 from .http.app import create_app
-from .http.serving import bind, config, lock_control_plane, url_host, with_tls_files
+from .http.serving import bind, lock_control_plane, server, url_host, with_tls_files
 from .settings import Settings
 from .store.folder import FolderInUse
 from .store.schema import StateFileError
@@ -84,4 +83,4 @@ def main(argv: Sequence[str] | None = None) -> None:
     # The app closes the emulator at shutdown (uvicorn re-raises SIGTERM once it has
     # shut down, so code after run() would never run).
     app = create_app(emulator, close_at_shutdown=True)
-    uvicorn.Server(config(app, settings, log_level="warning")).run(sockets=[sock])
+    server(app, settings, log_level="warning").run(sockets=[sock])

@@ -68,8 +68,12 @@ class Control(Lifecycle):
         new_progression = checked(parse_progression, progression, "progression")
         new_outcomes = checked(parse_outcomes, outcomes, "outcomes")
         with self._unit(team_id):
+            if keys is not None:
+                self.accounts.check_keys(team_id, keys)  # a refused PUT creates nothing
             now = self._settle(team_id)
             team = self._team(team_id)
+            team.pinned = True  # made or changed by hand: max_teams never evicts it
+            self.evictor.forget(team_id)
             self._changes.team(team_id)
             self._changes.ledger(team_id)
             if keys is not None:

@@ -31,6 +31,7 @@ from .domain.uploads import (
     Upload,
     stored_file,
     upload_id,
+    url_size,
 )
 from .errors import Conflict, NotFound, TooManyPending
 from .media.probe import ImageInfo, MediaInfo
@@ -191,7 +192,7 @@ class Emulator(Snapshots):
         self, team_id: str, incoming: Incoming | None, url: str | None, info: ImageInfo | None
     ) -> StoredImage:
         stored = self._keep(incoming, "image", info.format if info else None)
-        return self._record(team_id, incoming, stored,
+        return self._record(team_id, incoming, stored.size if stored else url_size(url),
                             lambda id_, now: StoredImage(id_, team_id, now, stored, url, info))
 
     def add_media(
@@ -205,7 +206,7 @@ class Emulator(Snapshots):
         stored = self._keep(incoming, "media", info.container if info else None)
         kind: MediaKind = "video" if media_type == "video" else "audio"
         return self._record(
-            team_id, incoming, stored,
+            team_id, incoming, stored.size if stored else url_size(url),
             lambda id_, now: StoredMedia(id_, team_id, now, kind, stored, url, info))
 
     def _keep(self, incoming: Incoming | None, kind: str, fmt: str | None) -> StoredFile | None:
@@ -221,15 +222,15 @@ class Emulator(Snapshots):
         self,
         team_id: str,
         incoming: Incoming | None,
-        stored: StoredFile | None,
+        size: int,
         make: Callable[[int, float], U],
     ) -> U:
-        """An upload into the team's records, making room for its bytes first."""
+        """An upload into the team's records, making room for its `size` first (an
+        upload by URL counts a nominal size, so it can be evicted too)."""
         with self._unit(team_id):
             now = self._settle(team_id)
             self._team(team_id)
-            if stored is not None:
-                self.evictor.room_for_upload(self.world, self._changes, team_id, stored.size)
+            self.evictor.room_for_upload(self.world, self._changes, team_id, size)
             upload = make(self._new_id(), now)
             self._add_upload(upload)
         if incoming is not None:  # recorded: the file is the record's, no longer in flight

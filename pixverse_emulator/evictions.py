@@ -2,15 +2,20 @@
 
 | setting                     | beyond it, before the new one goes in ...                 |
 |-----------------------------|-----------------------------------------------------------|
-| `max_tasks_per_team`        | the team's oldest finished task (status 1, 6, 7 or 8)      |
-| `max_tasks`                 | the oldest finished task of any team                       |
-| `max_upload_bytes_per_team` | the team's oldest uploads, until the new file fits         |
+| `max_tasks_per_team`        | the team's oldest finished task (status 1, 6, 7 or 8);     |
+|                             | if all are running, its oldest running one                 |
+| `max_tasks`                 | the oldest finished task of any team (else running one)    |
+| `max_upload_bytes_per_team` | the team's oldest uploads, until the new one fits (one by  |
+|                             | URL counts its URL's length and 512 bytes)                 |
 | `max_teams` (open mode)     | the least recently used team a key opened by itself (no    |
-|                             | keys of its own, not configured) with nothing running      |
+|                             | keys of its own, not configured, not put by the control    |
+|                             | plane), running tasks and all                              |
 
-An evicted task's URL answers 404 from then on; its ledger entries stay. Each eviction
-is journaled (`route` "eviction", `reason` the limit). Recency of teams is kept in
-memory only: after a restart, every team counts as least recently used.
+Tasks past their due time are settled before the oldest finished one is looked for. A
+running task that goes is first moved to status 6 (reason "eviction"), which releases
+its hold. An evicted task's URL answers 404 from then on; its ledger entries stay. Each
+eviction is journaled (`route` "eviction", `reason` the limit). Recency of teams is kept
+in memory only: after a restart, every team counts as least recently used.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
+from .domain.accounts import Team
 from .domain.journal import Journal
+from .domain.tasks import Status, Task
 from .domain.uploads import upload_id
 from .domain.world import World
 from .errors import PayloadTooLarge
@@ -29,22 +36,50 @@ EVICTION_ROUTE = "eviction"  # the journal's route name for evictions
 
 
 class Evictor:
+    """Applies the limits. `settle(team)` applies what has fallen due for a team (tasks
+    settle lazily, so one past its due time may still read as running); `stop(task)`
+    ends a running task through the one edge function, releasing its hold."""
+
     def __init__(
         self,
         settings: Settings,
         journal: Journal,
         now: Callable[[], float],
         free_files: Callable[[Iterable[str]], None],
+        settle: Callable[[str], object],
+        stop: Callable[[Task], None],
     ) -> None:
         self.settings = settings
         self.journal = journal
         self.now = now
         self.free_files = free_files  # memory mode frees at once; a store after commit
-        self.recency: OrderedDict[str, None] = OrderedDict()  # least recent first
+        self.settle = settle
+        self.stop = stop
+        self.configured = frozenset(team.id for team in settings.teams)
+        # Teams a key opened by itself, least recently used first: the only ones
+        # max_teams may evict. Entries of teams gone or since pinned are skipped (and
+        # dropped) when they reach the front.
+        self.recency: OrderedDict[str, None] = OrderedDict()
+
+    def evictable(self, team: Team) -> bool:
+        return not team.keys and not team.pinned and team.id not in self.configured
+
+    def opened(self, team_id: str) -> None:
+        """A key opened this team by itself: the most recently used from now on."""
+        self.recency[team_id] = None
 
     def used(self, team_id: str) -> None:
-        self.recency[team_id] = None
-        self.recency.move_to_end(team_id)
+        """Only teams already tracked move: a key that names no team adds nothing."""
+        if team_id in self.recency:
+            self.recency.move_to_end(team_id)
+
+    def forget(self, team_id: str) -> None:
+        self.recency.pop(team_id, None)
+
+    def rebuild(self, world: World) -> None:
+        """For a world loaded or restored: its evictable teams, all least recently used."""
+        self.recency = OrderedDict.fromkeys(
+            team.id for team in world.accounts.all() if self.evictable(team))
 
     def room_for_task(self, world: World, changes: Changes, team_id: str) -> None:
         limits = self.settings
@@ -58,11 +93,17 @@ class Evictor:
     def _evict_task(
         self, world: World, changes: Changes, team_id: str | None, limit: str
     ) -> bool:
-        video_id = world.tasks.oldest_finished(team_id)
+        """The oldest finished task goes; when every task left is running (stuck ones
+        never finish), the oldest running one is stopped and goes."""
+        video_id = world.tasks.oldest_finished(team_id, self.settle)
         if video_id is None:
-            return False  # everything left is running: the pending caps bound that
+            video_id = world.tasks.oldest(team_id)
+        if video_id is None:
+            return False
         task = world.tasks.get(video_id)
         assert task is not None
+        if task.status is Status.RUNNING:
+            self.stop(task)
         world.remove_task(video_id)
         changes.evict_task(video_id)
         self._journal(f"/_emulator/tasks/{video_id}", task.team_id, limit, video_id)
@@ -76,8 +117,9 @@ class Evictor:
             raise PayloadTooLarge(
                 f"Upload of {size} bytes is over the team's allowance of {limit} bytes "
                 "(max_upload_bytes_per_team)", reason="max_upload_bytes_per_team")
-        for upload in world.uploads.oldest_of(team_id):
-            if world.uploads.bytes[team_id] + size <= limit:
+        while world.uploads.bytes[team_id] + size > limit:
+            upload = world.uploads.oldest(team_id)
+            if upload is None:
                 break
             token = world.uploads.remove(upload)
             changes.evict_upload(upload_id(upload), token)
@@ -86,24 +128,21 @@ class Evictor:
             self._journal(f"/_emulator/{kind}/{upload_id(upload)}", team_id,
                           "max_upload_bytes_per_team")
 
-    def room_for_team(self, world: World, changes: Changes, protected: set[str]) -> None:
-        """Before a key opens a new team in open mode."""
-        if world.accounts.mode != "open" or len(world.team_ids()) < self.settings.max_teams:
+    def room_for_team(self, world: World, changes: Changes) -> None:
+        """Before a key opens a new team in open mode: the least recently used team a
+        key opened by itself goes, running tasks and all (their holds go with its
+        ledger). Amortised O(1): each entry leaves the front once."""
+        if world.accounts.mode != "open" or len(world.accounts) < self.settings.max_teams:
             return
-        for team_id in self._least_recent_first(world):
+        while self.recency:
+            team_id, _ = self.recency.popitem(last=False)
             team = world.accounts.get(team_id)
-            evictable = team is not None and not team.keys and team_id not in protected
-            if evictable and world.tasks.pending(team_id) == 0:
+            if team is not None and self.evictable(team):
                 tokens = world.remove_team(team_id)
                 changes.drop_team(team_id, tokens)
                 self.free_files(tokens)
-                self.recency.pop(team_id, None)
                 self._journal(f"/_emulator/teams/{team_id}", team_id, "max_teams")
                 return
-
-    def _least_recent_first(self, world: World) -> list[str]:
-        unseen = [t for t in world.team_ids() if t not in self.recency]
-        return [*unseen, *self.recency]
 
     def _journal(self, path: str, team_id: str, limit: str, video_id: int | None = None) -> None:
         self.journal.record(time=self.now(), method="EVICT", path=path, route=EVICTION_ROUTE,

@@ -74,7 +74,6 @@ class Lifecycle(State):
         one transaction, then the files nobody names any more."""
         saved = read_snapshot(source, self.settings.auth, self.settings.profile,
                               entries=not self.store.copies_snapshots)
-        self.files.drain()  # a removal still queued could take a file the snapshot names
         with storing("the snapshot's uploaded files"):
             copy_files(source, saved.world.uploads.all(), self.files)
         old = self.world
@@ -94,7 +93,8 @@ class Lifecycle(State):
             raise StoreUnavailable(f"the state could not be saved: {exc}") from exc
         named = self.world.uploads.files
         self.files.remove_later([token for token in old.uploads.files if token not in named])
-        self.files.janitor.later(old.dismantle())
+        janitor = self.files.janitor
+        janitor.later(old.dismantle(janitor.stopping))
 
     def reset(self, team: str | None = None) -> None:
         """Everything back to the start (the baseline snapshot, else the configured
@@ -110,6 +110,7 @@ class Lifecycle(State):
 
     def _reset_team(self, team_id: str) -> None:
         tokens = self.world.remove_team(team_id)
+        self.evictor.forget(team_id)
         self._changes.drop_team(team_id, tokens)
         self.journal.clear(team_id)
         if self._baseline.is_file():
@@ -124,7 +125,6 @@ class Lifecycle(State):
         if not isinstance(self.clock, ManualClock):
             baseline.world.offsets.clear()
         uploads = self.world.adopt_team(baseline.world, team_id)
-        self.files.drain()  # as in _install: no queued removal may take these files
         with storing("the snapshot's uploaded files"):
             copy_files(self._baseline, uploads, self.files)
         changes = self._changes

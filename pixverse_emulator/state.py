@@ -115,7 +115,8 @@ class State:
         self.files: FileArea = self.store.files
         self.shelf = Shelf(self.store.root)
         self._changes: Changes = Changes() if self.store.durable else NO_CHANGES
-        self.evictor = Evictor(self.settings, self.journal, self.clock.now, self._evicted_files)
+        self.evictor = Evictor(self.settings, self.journal, self.clock.now, self._evicted_files,
+                               self._settle, self._evict_running)
         self._closed = False
         self._spill = None if self.store.durable else FileSpill(self.store.root / "ledger")
         self.world = World(Accounts(self.settings.auth))
@@ -140,6 +141,7 @@ class State:
             self._spill.clear()  # what the previous world spilled is not this one's
             world.ledger.spill = self._spill
         self._world = world
+        self.evictor.rebuild(world)
 
     # -- the world's parts, for the control plane and tests ----------------------------
 
@@ -211,13 +213,14 @@ class State:
             saved.world.offsets.clear()
 
 
-    def close(self) -> None:
+    def close(self, deadline: float | None = None) -> None:
         """Release the store: a data folder keeps everything; memory mode removes its
-        temp folder."""
+        temp folder. `deadline` (a monotonic time) bounds what cleanup may take: a
+        shutdown leaves what is left to the next start's sweep."""
         with self._lock:
             if not self._closed:
                 self._closed = True
-                self.store.close()
+                self.store.close(deadline)
 
     # -- time ------------------------------------------------------------------------------
 
@@ -292,9 +295,9 @@ class State:
         """The team, opened (in open mode, by its key) the first time it keeps state."""
         team = self.world.accounts.get(team_id)
         if team is None:
-            configured = {config.id for config in self.settings.teams}
-            self.evictor.room_for_team(self.world, self._changes, configured)
+            self.evictor.room_for_team(self.world, self._changes)
             team = self._open_team(team_id)
+            self.evictor.opened(team_id)
         return team
 
     def authenticate(self, key: str | None) -> str:
@@ -304,7 +307,7 @@ class State:
             team_id = self.world.accounts.team_id_for(key or "")
             if team_id is None:
                 raise Unauthorized(_auth_message(key), reason="auth")
-            self.evictor.used(team_id)
+            self.evictor.used(team_id)  # a team not opened yet is not tracked
             return team_id
 
     def _move(self, task: Task, status: Status, at: float, reason: str) -> None:
@@ -325,6 +328,10 @@ class State:
             self._changes.ledger(task.team_id)
         elif status is Status.DELETED:
             world.video_tokens.pop(task.token, None)
+
+    def _evict_running(self, task: Task) -> None:
+        """A running task about to be evicted ends first, so its hold is released."""
+        self._move(task, Status.DELETED, self.now(task.team_id), "eviction")
 
     def _next_outcome(self, team: Team) -> Status:
         """The team's next outcome; its place in the sequence is state while it moves."""

@@ -6,6 +6,7 @@ is bounded by a socket timeout or an exit, never a sleep."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import socket
@@ -177,6 +178,15 @@ def test_a_given_certificate_and_key_serve_https(tmp_path: Path) -> None:
         assert answer.status_code == 200
 
 
+def test_a_tls_client_that_never_says_hello_is_cut_off(tmp_path: Path) -> None:
+    env = {"PIXVERSE_EMULATOR_TLS": "self-signed", "PIXVERSE_EMULATOR_HEADER_TIMEOUT": "0.3",
+           "PIXVERSE_EMULATOR_DATA_DIR": str(tmp_path / "data")}
+    with started(env=env) as (_, base, _lines):
+        silent = connect(base)  # connects, sends no ClientHello: asyncio alone waits 60 s
+        assert closed_by_server(silent)  # fails with a timeout after LIMIT (30 s) if not
+        silent.close()
+
+
 def trusting(ca: Path) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(ca))
 
@@ -214,3 +224,17 @@ def test_loopback_needs_no_token() -> None:
     with started() as (_, base, lines):
         assert "Bearer" not in "".join(lines)
         assert httpx.get(f"{base}/_emulator/clock").status_code == 200
+
+
+def test_the_self_signed_key_is_never_readable_by_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pixverse_emulator.http import tls
+
+    monkeypatch.setattr(Path, "chmod", lambda *_a, **_k: None)  # no tightening after the fact
+    old = os.umask(0o022)
+    try:
+        _, key = tls.self_signed(tmp_path, ["localhost"])
+    finally:
+        os.umask(old)
+    assert key.stat().st_mode & 0o777 == 0o600

@@ -38,6 +38,7 @@ class Team:
     outcomes: OutcomeSequence = field(
         default_factory=lambda: OutcomeSequence([Status.SUCCEEDED])
     )
+    pinned: bool = False  # never evicted by max_teams
 
 
 class Accounts:
@@ -45,6 +46,9 @@ class Accounts:
         self.mode = mode
         self._teams: dict[str, Team] = {}
         self._owner_of_hash: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._teams)
 
     def get(self, team_id: str) -> Team | None:
         return self._teams.get(team_id)
@@ -84,6 +88,10 @@ class Accounts:
         for hashed in wanted:
             self._owner_of_hash[hashed] = team_id
         team.keys = wanted
+
+    def check_keys(self, team_id: str, keys: Iterable[str]) -> None:
+        """Raise Conflict if another team holds one of these keys (in clear)."""
+        self._claim(team_id, {key_hash(key) for key in keys})
 
     def _claim(self, team_id: str, hashes: Iterable[str]) -> None:
         for hashed in hashes:

@@ -149,13 +149,24 @@ class TaskBook:
     def count(self, team_id: str) -> int:
         return self._ages.count[team_id]
 
-    def oldest_finished(self, team_id: str | None = None) -> int | None:
-        """The oldest task (of `team_id`, or of anyone) that is no longer running."""
-        return self._ages.oldest(team_id, self.__contains__, self._finished)
+    def oldest_finished(
+        self, team_id: str | None = None, settle: Callable[[str], object] | None = None
+    ) -> int | None:
+        """The oldest task (of `team_id`, or of anyone) that is no longer running.
+        `settle(team)` first applies what has fallen due for a running task's team:
+        settling is lazy, so a task past its due time may not have moved yet."""
 
-    def _finished(self, video_id: int) -> bool:
-        task = self._tasks.get(video_id)
-        return task is None or task.status is not Status.RUNNING  # frozen ones are done
+        def finished(video_id: int) -> bool:
+            task = self._tasks.get(video_id)
+            if task is not None and task.status is Status.RUNNING and settle is not None:
+                settle(task.team_id)
+            return task is None or task.status is not Status.RUNNING  # frozen ones are done
+
+        return self._ages.oldest(team_id, self.__contains__, finished)
+
+    def oldest(self, team_id: str | None = None) -> int | None:
+        """The oldest task (of `team_id`, or of anyone), whatever its status."""
+        return self._ages.oldest(team_id, self.__contains__, lambda _: True)
 
     def remove(self, video_id: int) -> str:
         """Forget one finished task; returns its result URL token."""

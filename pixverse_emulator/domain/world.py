@@ -19,10 +19,10 @@ from .tasks import Status, Task, TaskBook
 from .uploads import Upload, UploadStore
 
 
-def dismantle(*containers: dict[Any, Any]) -> Callable[[], None]:
+def dismantle(stopping: Callable[[], bool], *containers: dict[Any, Any]) -> Callable[[], None]:
     def job() -> None:
         for container in containers:
-            while container:
+            while container and not stopping():  # a stopping process frees all at exit
                 for _ in range(min(1000, len(container))):
                     container.popitem()
 
@@ -59,11 +59,11 @@ class World:
         if self.trace_ids.get((task.team_id, task.trace_id)) == video_id:
             del self.trace_ids[task.team_id, task.trace_id]
 
-    def dismantle(self) -> Callable[[], None]:
+    def dismantle(self, stopping: Callable[[], bool]) -> Callable[[], None]:
         """A job that lets go of this (replaced) world in small steps: dropping tens of
         thousands of tasks at once would hold up the request that replaced it."""
         tasks, uploads = self.tasks, self.uploads
-        return dismantle(*tasks.drop_all(), uploads.images, uploads.media, uploads.files,
+        return dismantle(stopping, *tasks.drop_all(), uploads.images, uploads.media, uploads.files,
                          self.trace_ids, self.video_tokens)
 
     def team_ids(self) -> list[str]:

@@ -53,10 +53,10 @@ def create_app(
     emu = emulator if emulator is not None else Emulator(settings)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(served: FastAPI) -> AsyncIterator[None]:
         yield
-        if owned:
-            emu.close()
+        if owned:  # within what the server's shutdown has left (serving.Server)
+            emu.close(getattr(served.state, "close_deadline", None))
 
     app = FastAPI(
         title="pixverse-emulator",

@@ -22,7 +22,7 @@ from ..errors import InvalidField
 from ..store.files import Incoming
 
 FIELD_MAX = 64 * 1024
-WRITE_BATCH = 1024 * 1024
+WRITE_BATCH = 64 * 1024  # file bytes a connection may hold unwritten: a stall holds no more
 
 
 @dataclass

@@ -11,16 +11,15 @@ import socket
 import threading
 from types import TracebackType
 
-import uvicorn
 from starlette.types import ASGIApp
 
 from ..settings import Settings
-from .serving import config
+from .serving import server
 
 
 class LiveServer:
     """`settings` (default: those of the app's emulator) set the timeouts and TLS the
-    CLI's server has too (`serving.config`)."""
+    CLI's server has too (`serving.server`)."""
 
     def __init__(
         self,
@@ -37,8 +36,8 @@ class LiveServer:
         self.port: int = self._socket.getsockname()[1]
         chosen = settings or _settings_of(app)
         self.scheme = "https" if chosen.tls_cert else "http"
-        live = config(app, chosen, log_level="warning", access_log=False, lifespan="off")
-        self._server = uvicorn.Server(live)
+        self._server = server(app, chosen, log_level="warning", access_log=False,
+                              lifespan="off")
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
         )

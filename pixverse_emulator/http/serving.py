@@ -3,6 +3,9 @@
 - **Header deadline.** A connection that has not sent a request's complete headers
   within `header_timeout` seconds of its first byte (or of connecting) is closed: a
   protocol class around uvicorn's own (`header_deadline`).
+- **TLS handshake deadline.** A TLS connection sees no request headers until its
+  handshake ends, so the header deadline alone would leave a silent client to
+  asyncio's 60 s default: `Server` passes `header_timeout` as the handshake timeout.
 - **Shutdown deadline.** SIGTERM ends the process within `shutdown_timeout` seconds
   whatever clients are doing: uvicorn cancels what still runs, then the app's shutdown
   closes the emulator (and removes a memory-mode temp folder).
@@ -22,8 +25,10 @@ import asyncio
 import ipaddress
 import secrets
 import socket
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -35,6 +40,7 @@ from . import tls
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 BACKLOG = 2048  # uvicorn's own default
+CLOSING_SHARE = 0.25  # of shutdown_timeout, kept for closing the emulator after clients
 
 
 def header_deadline(base: type[asyncio.Protocol], timeout: float) -> type[asyncio.Protocol]:
@@ -80,6 +86,63 @@ def header_deadline(base: type[asyncio.Protocol], timeout: float) -> type[asynci
 
     HeaderDeadline.__name__ = f"HeaderDeadline{base.__name__}"
     return HeaderDeadline
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, with two deadlines uvicorn has no option for.
+
+    The TLS handshake: startup runs with the loop's `create_server` wrapped to pass
+    `ssl_handshake_timeout` (the wrapper lives only while startup runs). The shutdown:
+    counted from the signal, uvicorn's graceful wait gets most of `shutdown_timeout`
+    and closing the emulator the rest (`close_deadline` on the app's state, which the
+    app's shutdown hands to `close`)."""
+
+    def __init__(
+        self, config: uvicorn.Config, handshake_timeout: float, shutdown_timeout: float
+    ) -> None:
+        super().__init__(config)
+        self.handshake_timeout = handshake_timeout
+        self.shutdown_timeout = shutdown_timeout
+        self.exit_at: float | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.exit_at is None:
+            self.exit_at = time.monotonic()
+        super().handle_exit(sig, frame)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        now = time.monotonic()
+        deadline = (self.exit_at or now) + self.shutdown_timeout
+        closing = self.shutdown_timeout * CLOSING_SHARE
+        # typed int, used as asyncio.wait_for's timeout: seconds as a float work
+        graceful = max(0.0, deadline - closing - now)
+        self.config.timeout_graceful_shutdown = graceful  # type: ignore[assignment]
+        state = getattr(self.config.app, "state", None)
+        if state is not None:
+            state.close_deadline = deadline
+        await super().shutdown(sockets)
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        create = loop.create_server
+        timeout = self.handshake_timeout
+
+        async def create_server(*args: Any, **kwargs: Any) -> asyncio.Server:
+            if kwargs.get("ssl") is not None:
+                kwargs.setdefault("ssl_handshake_timeout", timeout)
+            return await create(*args, **kwargs)
+
+        loop.create_server = create_server  # type: ignore[method-assign]
+        try:
+            await super().startup(sockets)
+        finally:
+            del loop.create_server  # the instance attribute: the class's method again
+
+
+def server(app: ASGIApp, settings: Settings, **overrides: Any) -> Server:
+    """The server every server of this package runs: `config` and the deadlines."""
+    return Server(config(app, settings, **overrides), settings.header_timeout,
+                  settings.shutdown_timeout)
 
 
 def is_loopback(host: str) -> bool:
@@ -159,6 +222,7 @@ def config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicorn.Config
         timeout_graceful_shutdown=settings.shutdown_timeout,
         access_log=False,  # the app writes its own line per request (request_log.py)
         workers=1,  # one process: the state lives in its memory
+        loop="asyncio",  # `Server` wraps the loop's create_server: uvloop's cannot be
         ssl_certfile=settings.tls_cert,
         ssl_keyfile=settings.tls_key,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import os
 import socket
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -37,6 +38,16 @@ def names_for(settings: Settings) -> list[str]:
     return sorted({name for name in names if name})
 
 
+def _write_private(path: Path, data: bytes) -> None:
+    """Owner-only from its first byte: created 0o600 under a new name, then renamed over
+    `path` (a chmod after writing would leave a moment where others could read it)."""
+    part = path.with_name(path.name + ".new")
+    part.unlink(missing_ok=True)
+    with os.fdopen(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        out.write(data)
+    os.replace(part, path)
+
+
 def self_signed(folder: Path, names: list[str]) -> tuple[Path, Path]:
     """(server certificate chain, server key) under `folder/tls/`, made if missing or
     made for other names."""
@@ -52,10 +63,9 @@ def self_signed(folder: Path, names: list[str]) -> tuple[Path, Path]:
     (target / "ca.pem").write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     cert.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM)
                      + ca_cert.public_bytes(serialization.Encoding.PEM))
-    key.write_bytes(server_key.private_bytes(serialization.Encoding.PEM,
-                                             serialization.PrivateFormat.PKCS8,
-                                             serialization.NoEncryption()))
-    key.chmod(0o600)
+    _write_private(key, server_key.private_bytes(serialization.Encoding.PEM,
+                                                 serialization.PrivateFormat.PKCS8,
+                                                 serialization.NoEncryption()))
     recorded.write_text("\n".join(names) + "\n")
     return cert, key
 

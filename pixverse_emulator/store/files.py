@@ -95,12 +95,18 @@ class Download:
 
 class FileArea:
     """Files by token. Removing many (a reset, a restore, an eviction) is handed to the
-    janitor's thread, so no request waits on file deletion."""
+    janitor's thread, so no request waits on file deletion.
+
+    A token handed over for removal is doomed until the janitor gets to it; a write
+    (a restore bringing the file back) un-dooms it, and the janitor removes only what
+    is still doomed, under the same guard, so a queued removal never takes a file that
+    a later restore named again."""
 
     def __init__(self, root: Path) -> None:
         self.folder = root / "files"
         self.folder.mkdir(parents=True, exist_ok=True)
         self._in_flight: set[str] = set()  # tokens of uploads received, not yet recorded
+        self._doomed: set[str] = set()  # tokens handed to the janitor, not yet removed
         self._guard = threading.Lock()
         self.janitor = Janitor()
 
@@ -129,8 +135,10 @@ class FileArea:
 
     def write(self, token: str, name: str, chunks: Iterable[bytes]) -> None:
         """A file from elsewhere (a snapshot): written whole, then named."""
-        if self.path(token, name).exists():
-            return  # tokens are never reused, so the same token is the same bytes
+        with self._guard:
+            self._doomed.discard(token)  # wanted again: a queued removal must spare it
+            if self.path(token, name).exists():
+                return  # tokens are never reused, so the same token is the same bytes
         shutil.rmtree(self.folder / token, ignore_errors=True)
         incoming = self.receive(token)
         with incoming.file:
@@ -148,19 +156,28 @@ class FileArea:
         """Remove these files on the janitor's thread."""
         batch = list(tokens)
         if batch:
+            with self._guard:
+                self._doomed.update(batch)
             self.janitor.later(lambda: self._remove(batch))
 
     def _remove(self, tokens: list[str]) -> None:
         for token in tokens:
-            shutil.rmtree(self.folder / token, ignore_errors=True)
+            if self.janitor.stopping():
+                return  # shutting down: the next start sweeps the rest
+            with self._guard:  # a write cannot un-doom it between the check and the removal
+                if token not in self._doomed:
+                    continue
+                self._doomed.discard(token)
+                shutil.rmtree(self.folder / token, ignore_errors=True)
 
     def drain(self) -> None:
         """Wait until every file handed to the janitor is gone (tests, benchmarks)."""
         self.janitor.drain()
 
-    def stop(self) -> None:
-        """Stop removing; what is left is swept at the next start."""
-        self.janitor.stop()
+    def stop(self, deadline: float | None = None) -> None:
+        """Stop removing (waiting at most until `deadline`); what is left is swept at the
+        next start."""
+        self.janitor.stop(deadline)
 
     def tokens(self) -> set[str]:
         return {entry.name for entry in os.scandir(self.folder) if entry.is_dir()}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 Job = Callable[[], None]
@@ -45,15 +46,20 @@ class Janitor:
             if job is None:
                 return
 
+    def stopping(self) -> bool:
+        """Long jobs ask between steps: a stop leaves the rest to the next start."""
+        return self._stopping
+
     def drain(self) -> None:
         """Wait until every job handed over so far is done (tests, benchmarks)."""
         self._jobs.join()
 
-    def stop(self) -> None:
-        """Stop after the job at hand; what is left is swept at the next start."""
+    def stop(self, deadline: float | None = None) -> None:
+        """Stop after the step at hand, waiting for it until `deadline` (a monotonic
+        time; None: 30 s); what is left is swept at the next start."""
         with self._lock:
             self._stopping = True
             thread = self._thread
         if thread is not None:
             self._jobs.put(None)
-            thread.join(timeout=30)
+            thread.join(timeout=30 if deadline is None else max(0.0, deadline - time.monotonic()))

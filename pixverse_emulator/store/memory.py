@@ -9,9 +9,11 @@ whose process still runs keeps its lock and is left alone.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +80,27 @@ class MemoryStore:
     def replace(self, world: World, meta: dict[str, Any], source: Path | None = None) -> None:
         return None
 
-    def close(self) -> None:
-        self.files.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
+    def close(self, deadline: float | None = None) -> None:
+        """Remove the temp folder, its lock file last. Past `deadline` the rest stays,
+        its lock free: the next start's orphan sweep removes it."""
+        self.files.stop(deadline)
+        emptied = remove_contents(self.root, self._lock.path, deadline)
         self._lock.release()
+        if emptied:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def remove_contents(root: Path, keep: Path, deadline: float | None) -> bool:
+    """Remove everything under `root` but `keep`, deepest first; False when `deadline`
+    (a monotonic time) came first."""
+    for folder, dirs, files in os.walk(root, topdown=False):
+        for name in files:
+            path = Path(folder, name)
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            if path != keep:
+                path.unlink(missing_ok=True)
+        for name in dirs:
+            with contextlib.suppress(OSError):
+                Path(folder, name).rmdir()
+    return True

@@ -180,8 +180,8 @@ class SqliteStore:
         self._forget_written(world, self._persisted_entries)
         self._checkpointer.committed(self._conn, whole_state=True)
 
-    def close(self) -> None:
-        self.files.stop()
+    def close(self, deadline: float | None = None) -> None:
+        self.files.stop(deadline)
         self._checkpointer.stop()
         self._conn.close()
         self._lock.release()

@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 from support import auth, error_of, png_bytes, resp, text_body, wav_bytes
 
 from pixverse_emulator import Emulator, ManualClock, Settings, create_app
+from pixverse_emulator.domain.uploads import url_size
 from pixverse_emulator.settings import TeamConfig
 
 TEXT = "/openapi/v2/video/text/generate"
@@ -63,22 +64,44 @@ def test_a_team_over_its_task_limit_loses_its_oldest_finished_task() -> None:
     emulator.close()
 
 
-def test_running_tasks_are_never_evicted() -> None:
+def ledger_kinds(client: TestClient, video_id: int, team: str = "team-a") -> list[str]:
+    entries = client.get(f"/_emulator/teams/{team}/ledger").json()["entries"]
+    return [e["kind"] for e in entries if e["video_id"] == video_id]
+
+
+def test_when_every_task_runs_the_oldest_running_one_goes_and_its_hold_is_released() -> None:
     emulator, client = server(max_tasks_per_team=2)
     running = [create(client, prompt="x [emulator:stuck]") for _ in range(3)]
-    assert not any(gone(client, video_id) for video_id in running)
-    assert evictions(client) == []
+    assert gone(client, running[0]) and not any(gone(client, v) for v in running[1:])
+    assert ledger_kinds(client, running[0]) == ["hold", "release"]
+    team = client.get("/_emulator/teams/team-a").json()
+    assert (team["pending"], team["held"]) == (2, 2 * emulator.world.tasks.get(running[1]).price)
+    (eviction,) = evictions(client)
+    assert (eviction["reason"], eviction["path"]) == (
+        "max_tasks_per_team", f"/_emulator/tasks/{running[0]}")
     emulator.close()
 
 
-def test_over_the_total_the_oldest_finished_task_of_anyone_goes() -> None:
+def test_over_the_total_stuck_tasks_of_other_teams_go_too() -> None:
+    emulator, client = server(max_tasks=2)
+    stuck = [create(client, "team-a", prompt="x [emulator:stuck]") for _ in range(2)]
+    create(client, "team-b", prompt="x [emulator:stuck]")
+    assert gone(client, stuck[0], "team-a") and not gone(client, stuck[1], "team-a")
+    assert ledger_kinds(client, stuck[0]) == ["hold", "release"]
+    assert len(emulator.world.tasks) == 2
+    emulator.close()
+
+
+def test_another_teams_task_past_its_due_time_goes_before_newer_finished_ones() -> None:
     emulator, client = server(max_tasks=3)
-    a = create(client, "team-a")
-    b = create(client, "team-b")
-    create(client, "team-b")
-    create(client, "team-c")
-    assert gone(client, a, "team-a") and not gone(client, b, "team-b")
-    assert [e["reason"] for e in evictions(client)] == ["max_tasks"]
+    overdue = create(client, "team-x", prompt="x")  # due after run_seconds; never polled
+    finished = [create(client) for _ in range(2)]
+    clock = emulator.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(60)  # time passes as on a wall clock: nothing settles team-x
+    create(client)
+    assert gone(client, overdue, "team-x") and not any(gone(client, v) for v in finished)
+    assert ledger_kinds(client, overdue, "team-x") == ["hold", "capture"]  # done, then gone
     emulator.close()
 
 
@@ -108,7 +131,22 @@ def test_uploads_over_the_teams_bytes_evict_its_oldest() -> None:
     emulator.close()
 
 
-def test_over_max_teams_the_least_recently_used_keyless_idle_team_goes() -> None:
+def test_uploads_by_url_count_toward_the_allowance_and_are_evicted_too() -> None:
+    url = "https://example.invalid/cat.png"
+    size = len(png_bytes(20, 20))
+    emulator, client = server(max_upload_bytes_per_team=size + url_size(url) + 100)
+    by_url = resp(client.post(IMAGE, data={"image_url": url}, headers=auth()))
+    stored = resp(upload(client, 20))
+    assert client.get(f"/_emulator/images/{by_url['img_id']}").status_code == 200
+    resp(client.post(IMAGE, data={"image_url": url}, headers=auth()))  # over: the oldest goes
+    assert client.get(f"/_emulator/images/{by_url['img_id']}").status_code == 404
+    assert client.get(stored["img_url"]).status_code == 200
+    assert emulator.world.uploads.bytes["team-a"] == size + url_size(url)
+    assert [e["reason"] for e in evictions(client)] == ["max_upload_bytes_per_team"]
+    emulator.close()
+
+
+def test_over_max_teams_the_least_recently_used_keyless_team_goes() -> None:
     configured = (TeamConfig(id="configured"),)
     emulator, client = server(max_teams=4, teams=configured)
     create(client, "old")
@@ -120,8 +158,53 @@ def test_over_max_teams_the_least_recently_used_keyless_idle_team_goes() -> None
     for kept in ("configured", "keyed", "busy", "newcomer"):
         assert client.get(f"/_emulator/teams/{kept}").status_code == 200, kept
     assert [e["reason"] for e in evictions(client)] == ["max_teams"]
-    create(client, "another")  # nothing idle and keyless left but newcomer
+    create(client, "another")  # a running task does not keep the least recently used
+    assert client.get("/_emulator/teams/busy").status_code == 404
+    assert client.get("/_emulator/teams/newcomer").status_code == 200
+    create(client, "a third")
     assert client.get("/_emulator/teams/newcomer").status_code == 404
+    emulator.close()
+
+
+def test_a_team_made_through_the_control_plane_is_never_evicted() -> None:
+    emulator, client = server(max_teams=2)
+    assert client.put("/_emulator/teams/made", json={"credits": 5}).status_code == 200
+    create(client, "first")
+    create(client, "second")  # made is the least recently used, but pinned
+    assert client.get("/_emulator/teams/made").status_code == 200
+    assert client.get("/_emulator/teams/first").status_code == 404
+    emulator.close()
+
+
+def test_a_put_refused_for_a_claimed_key_creates_no_team() -> None:
+    emulator, client = server()
+    assert client.put("/_emulator/teams/owner", json={"keys": ["k"]}).status_code == 200
+    refused = client.put("/_emulator/teams/thief", json={"keys": ["k"]})
+    assert refused.status_code == 409
+    assert client.get("/_emulator/teams/thief").status_code == 404
+    assert emulator.world.team_ids() == ["owner"]
+    emulator.close()
+
+
+def test_keys_of_no_team_leave_no_trace_in_the_recency_of_teams() -> None:
+    emulator, client = server(max_teams=2)
+    create(client, "first")
+    for n in range(20):
+        client.get(f"{RESULT}/1", headers=auth(f"garbage-{n}"))
+    assert list(emulator.evictor.recency) == ["first"]
+    emulator.close()
+
+
+def test_after_a_restart_the_teams_a_key_opened_can_still_be_evicted(tmp_path: Path) -> None:
+    emulator, client = server(tmp_path, max_teams=2)
+    create(client, "first")
+    create(client, "second")
+    client.close()
+    emulator.close()
+    emulator, client = server(tmp_path, max_teams=2)
+    create(client, "third")
+    assert len(emulator.world.accounts) == 2
+    assert [e["reason"] for e in evictions(client)] == ["max_teams"]
     emulator.close()
 
 

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,23 @@ def test_a_killed_processs_folder_goes_at_the_next_start_a_live_ones_stays(temp:
             for stream in (process.stdin, process.stdout):
                 assert stream is not None
                 stream.close()
+
+
+def test_a_close_out_of_time_leaves_its_folder_to_the_next_starts_sweep(temp: Path) -> None:
+    store = MemoryStore()
+    incoming = store.files.receive("tok")
+    incoming.write(b"bytes")
+    store.files.keep(incoming, "image.png")
+    store.close(deadline=time.monotonic() - 1)  # the shutdown budget is spent
+    assert (store.root / "files" / "tok" / "image.png").exists()
+    assert memory.remove_orphans(temp) == [store.root]  # its lock is free: swept
+    assert not store.root.exists()
+
+
+def test_a_close_in_time_removes_everything(temp: Path) -> None:
+    store = MemoryStore()
+    incoming = store.files.receive("tok")
+    incoming.write(b"bytes")
+    store.files.keep(incoming, "image.png")
+    store.close(deadline=time.monotonic() + 60)
+    assert not store.root.exists()
