@@ -238,3 +238,18 @@ def test_the_self_signed_key_is_never_readable_by_others(
     finally:
         os.umask(old)
     assert key.stat().st_mode & 0o777 == 0o600
+
+
+def test_connections_have_nagle_off_so_kept_alive_answers_are_not_delayed() -> None:
+    """The answer goes out as headers then body; with Nagle's algorithm on, the body
+    waits for the client's delayed ACK (~40 ms a request). asyncio turns it off only on
+    sockets listening as IPPROTO_TCP, so the listening socket must say so."""
+    from pixverse_emulator import Emulator, LiveServer, Settings, create_app
+
+    emulator = Emulator(Settings())
+    with LiveServer(create_app(emulator)) as server, httpx.Client() as client:
+        client.get(f"{server.base_url}/_emulator/health")  # keeps the connection open
+        (connection,) = server._server.server_state.connections
+        accepted = connection.transport.get_extra_info("socket")
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    emulator.close()

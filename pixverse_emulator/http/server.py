@@ -7,14 +7,13 @@ accepts it. Nobody has to poll or sleep for readiness.
 
 from __future__ import annotations
 
-import socket
 import threading
 from types import TracebackType
 
 from starlette.types import ASGIApp
 
 from ..settings import Settings
-from .serving import server
+from .serving import bind, server
 
 
 class LiveServer:
@@ -30,9 +29,7 @@ class LiveServer:
     ) -> None:
         self.app = app
         self.host = host
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        self._socket = bind(host, port)
         self.port: int = self._socket.getsockname()[1]
         chosen = settings or _settings_of(app)
         self.scheme = "https" if chosen.tls_cert else "http"
@@ -47,7 +44,6 @@ class LiveServer:
         return f"{self.scheme}://{self.host}:{self.port}"
 
     def start(self) -> LiveServer:
-        self._socket.listen(128)
         self._thread.start()
         return self
 

@@ -41,7 +41,7 @@ META_INSERT = "INSERT OR REPLACE INTO meta VALUES (?,?)"
 # entry's balance, the sums of grants and captures, the holds of its running tasks), so
 # a create writes its task and one entry, not the team again.
 
-TEAM_INSERT = "INSERT OR REPLACE INTO teams VALUES (?,?,?,?,?,?)"
+TEAM_INSERT = "INSERT OR REPLACE INTO teams VALUES (?,?,?,?,?,?,?)"
 BALANCES = """
 SELECT l.team, l.balance, sums.granted, sums.spent FROM ledger AS l JOIN (
     SELECT team, max(seq) AS last,
@@ -55,7 +55,7 @@ SELECT l.team, l.balance, sums.granted, sums.spent FROM ledger AS l JOIN (
 def team_row(team: Team) -> Row:
     progression = None if team.progression is None else str(team.progression)
     return (team.id, team.pending_cap, json.dumps(sorted(team.keys)), progression,
-            json.dumps(team.outcomes.names()), team.outcomes.taken)
+            json.dumps(team.outcomes.names()), team.outcomes.taken, int(team.pinned))
 
 
 def entry_rows(team_id: str, entries: Iterable[Entry]) -> list[Row]:
@@ -68,13 +68,14 @@ def read_entries(conn: sqlite3.Connection, team_id: str) -> list[Entry]:
 
 
 def read_team(row: Row) -> Team:
-    team_id, cap, keys, progression, outcomes, taken = row
+    team_id, cap, keys, progression, outcomes, taken, pinned = row
     return Team(
         team_id,
         cap,
         set(json.loads(keys)),
         None if progression is None else parse_progression(progression),
         OutcomeSequence(parse_outcomes(json.loads(outcomes)), taken),
+        bool(pinned),
     )
 
 

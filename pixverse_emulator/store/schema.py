@@ -18,13 +18,14 @@ from pathlib import Path
 from ..domain.accounts import key_hash
 
 APPLICATION_ID = 0x50585645  # "PXVE"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TABLES = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE teams (
     id TEXT PRIMARY KEY, pending_cap INTEGER NOT NULL, keys TEXT NOT NULL,
-    progression TEXT, outcomes TEXT NOT NULL, outcomes_next INTEGER NOT NULL
+    progression TEXT, outcomes TEXT NOT NULL, outcomes_next INTEGER NOT NULL,
+    pinned INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE ledger (
     team TEXT NOT NULL, seq INTEGER NOT NULL, time REAL NOT NULL, kind TEXT NOT NULL,
@@ -57,8 +58,15 @@ def _keys_as_hashes(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE teams SET keys = ? WHERE id = ?", (json.dumps(hashed), team_id))
 
 
+def _teams_pinned(conn: sqlite3.Connection) -> None:
+    """2 -> 3: teams made through the control plane are pinned (never evicted by
+    max_teams). Which old teams were made that way was not recorded, so none is: they
+    stay as evictable as they were."""
+    conn.execute("ALTER TABLE teams ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0")
+
+
 # version N -> the step that turns a version-N file into a version N+1 one.
-MIGRATIONS: dict[int, Migration] = {1: _keys_as_hashes}
+MIGRATIONS: dict[int, Migration] = {1: _keys_as_hashes, 2: _teams_pinned}
 
 
 class StateFileError(Exception):

@@ -166,9 +166,17 @@ def test_over_max_teams_the_least_recently_used_keyless_team_goes() -> None:
     emulator.close()
 
 
-def test_a_team_made_through_the_control_plane_is_never_evicted() -> None:
-    emulator, client = server(max_teams=2)
+@pytest.mark.parametrize("durable", [False, True], ids=["memory", "data-folder-restarted"])
+def test_a_team_made_through_the_control_plane_is_never_evicted(
+    tmp_path: Path, durable: bool
+) -> None:
+    folder = tmp_path if durable else None
+    emulator, client = server(folder, max_teams=2)
     assert client.put("/_emulator/teams/made", json={"credits": 5}).status_code == 200
+    if durable:  # the pin is state: it survives a restart
+        client.close()
+        emulator.close()
+        emulator, client = server(folder, max_teams=2)
     create(client, "first")
     create(client, "second")  # made is the least recently used, but pinned
     assert client.get("/_emulator/teams/made").status_code == 200

@@ -31,13 +31,16 @@ def chromium_path() -> str:
                 "or point PIXVERSE_EMULATOR_CHROMIUM at a Chromium binary")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running on this
+# thread while it is open, and any later test in the worker that starts its own loop
+# (asyncio.run, anyio.run) would fail with "another loop is running".
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     launched = playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)
     yield launched
