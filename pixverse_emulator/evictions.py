@@ -9,7 +9,8 @@
 |                             | URL counts its URL's length and 512 bytes)                 |
 | `max_teams` (open mode)     | the least recently used team a key opened by itself (no    |
 |                             | keys of its own, not configured, not put by the control    |
-|                             | plane), running tasks and all                              |
+|                             | plane) with nothing running; if the 16 least recent all    |
+|                             | have tasks running, the least recent, tasks and all        |
 
 Tasks past their due time are settled before the oldest finished one is looked for. A
 running task that goes is first moved to status 6 (reason "eviction"), which releases
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from itertools import islice
 
 from .domain.accounts import Team
 from .domain.journal import Journal
@@ -33,6 +35,7 @@ from .settings import Settings
 from .store.base import Changes
 
 EVICTION_ROUTE = "eviction"  # the journal's route name for evictions
+IDLE_LOOKAHEAD = 16  # least recent teams max_teams looks through for an idle one
 
 
 class Evictor:
@@ -130,19 +133,39 @@ class Evictor:
 
     def room_for_team(self, world: World, changes: Changes) -> None:
         """Before a key opens a new team in open mode: the least recently used team a
-        key opened by itself goes, running tasks and all (their holds go with its
-        ledger). Amortised O(1): each entry leaves the front once."""
+        key opened by itself with nothing running goes (its due tasks settled first).
+        Only the IDLE_LOOKAHEAD least recent are looked at, so a request costs O(1);
+        when every one of those still has a task running (stuck ones never finish),
+        the least recently used goes anyway, running tasks and all, so the number of
+        teams stays bounded."""
         if world.accounts.mode != "open" or len(world.accounts) < self.settings.max_teams:
             return
-        while self.recency:
-            team_id, _ = self.recency.popitem(last=False)
+        candidates = self._least_recent(world, IDLE_LOOKAHEAD)
+        if not candidates:
+            return
+        idle = [team_id for team_id in candidates if self._idle(world, team_id)]
+        victim = idle[0] if idle else candidates[0]
+        del self.recency[victim]  # its running tasks and their holds go with its ledger
+        tokens = world.remove_team(victim)
+        changes.drop_team(victim, tokens)
+        self.free_files(tokens)
+        self._journal(f"/_emulator/teams/{victim}", victim, "max_teams")
+
+    def _least_recent(self, world: World, count: int) -> list[str]:
+        """Up to `count` evictable teams from the front of the recency order; entries of
+        teams gone or since pinned are dropped on the way (each leaves once)."""
+        found: list[str] = []
+        for team_id in list(islice(self.recency, count * 2)):
             team = world.accounts.get(team_id)
-            if team is not None and self.evictable(team):
-                tokens = world.remove_team(team_id)
-                changes.drop_team(team_id, tokens)
-                self.free_files(tokens)
-                self._journal(f"/_emulator/teams/{team_id}", team_id, "max_teams")
-                return
+            if team is None or not self.evictable(team):
+                del self.recency[team_id]
+            elif len(found) < count:
+                found.append(team_id)
+        return found
+
+    def _idle(self, world: World, team_id: str) -> bool:
+        self.settle(team_id)
+        return world.tasks.pending(team_id) == 0
 
     def _journal(self, path: str, team_id: str, limit: str, video_id: int | None = None) -> None:
         self.journal.record(time=self.now(), method="EVICT", path=path, route=EVICTION_ROUTE,

@@ -158,11 +158,9 @@ def test_over_max_teams_the_least_recently_used_keyless_team_goes() -> None:
     for kept in ("configured", "keyed", "busy", "newcomer"):
         assert client.get(f"/_emulator/teams/{kept}").status_code == 200, kept
     assert [e["reason"] for e in evictions(client)] == ["max_teams"]
-    create(client, "another")  # a running task does not keep the least recently used
-    assert client.get("/_emulator/teams/busy").status_code == 404
-    assert client.get("/_emulator/teams/newcomer").status_code == 200
-    create(client, "a third")
+    create(client, "another")  # busy is less recent, but has a task running
     assert client.get("/_emulator/teams/newcomer").status_code == 404
+    assert client.get("/_emulator/teams/busy").status_code == 200
     emulator.close()
 
 
@@ -212,6 +210,28 @@ def test_after_a_restart_the_teams_a_key_opened_can_still_be_evicted(tmp_path: P
     emulator, client = server(tmp_path, max_teams=2)
     create(client, "third")
     assert len(emulator.world.accounts) == 2
+    assert [e["reason"] for e in evictions(client)] == ["max_teams"]
+    emulator.close()
+
+
+def test_a_team_whose_tasks_are_done_by_time_counts_as_idle_unpolled() -> None:
+    emulator, client = server(max_teams=2)
+    create(client, "overdue", prompt="x [emulator:seconds=5]")
+    create(client, "running", prompt="x [emulator:seconds=500]")
+    emulator.advance(10)  # overdue's task is done, though nobody has polled it
+    create(client, "newcomer")
+    assert client.get("/_emulator/teams/overdue").status_code == 404
+    assert client.get("/_emulator/teams/running").status_code == 200
+    emulator.close()
+
+
+def test_when_every_old_team_has_tasks_running_the_least_recent_goes_anyway() -> None:
+    emulator, client = server(max_teams=3)
+    for name in ("stuck-1", "stuck-2", "stuck-3"):
+        create(client, name, prompt="x [emulator:stuck]")
+    create(client, "newcomer")  # the number of teams stays bounded
+    assert client.get("/_emulator/teams/stuck-1").status_code == 404
+    assert len(emulator.world.accounts) == 3
     assert [e["reason"] for e in evictions(client)] == ["max_teams"]
     emulator.close()
 
