@@ -2,6 +2,7 @@
 
       console  http://127.0.0.1:8080/_emulator/ui
       docs     http://127.0.0.1:8080/docs
+      profile  worldrouter: models pixverse-c1, pixverse-v6
       clock    wall: tasks run seconds:5
       auth     open: any key works; an unlisted key names its own team
       teams    acme, beta
@@ -40,6 +41,7 @@ def banner(emulator: Emulator, url: str, notices: list[str]) -> list[str]:
         *notices,
         f"  console  {url}/_emulator/ui",
         f"  docs     {url}/docs",
+        f"  profile  {emulator.profile.name}: models {', '.join(emulator.profile.models)}",
         f"  clock    {settings.clock}: tasks run {progression}",
         f"  auth     {AUTH[settings.auth]}",
         f"  teams    {teams}",

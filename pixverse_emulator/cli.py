@@ -35,6 +35,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, help="make a fresh run's ids repeatable")
     parser.add_argument("--admin-token", metavar="TOKEN",
                         help="the bearer token the control plane /_emulator/* needs")
+    parser.add_argument("--profile", choices=["worldrouter", "pixverse"],
+                        help="the API to play: WorldRouter's gateway (default) or PixVerse's own")
     parser.add_argument("--quiet", action="store_true", default=None,
                         help="no line per request on stderr")
     parser.add_argument("--log-format", choices=["text", "json"],
@@ -48,6 +50,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
         return Settings.load(args.config, host=args.host, port=args.port,
                              data_dir=args.data_dir, snapshot=args.snapshot, seed=args.seed,
                              admin_token=args.admin_token, quiet=args.quiet,
+                             profile=args.profile,
                              log_format=args.log_format)
     except (OSError, ValueError) as exc:  # ValidationError and TOMLDecodeError are ValueErrors
         detail = exc if not isinstance(exc, ValidationError) else _settings_errors(exc)

@@ -64,6 +64,7 @@ class Emulator(Snapshots):
                 original = world.tasks.get(world.trace_ids[team_id, trace_id])
                 if original is not None:
                     return Submission(original, replayed=True)
+            self.profile.check(route, request)
             references.check_request(route, request)
             directives = parse_directives(request.prompt)
             shape = references.resolve(world.uploads, world.tasks, team_id, request)
@@ -75,7 +76,8 @@ class Emulator(Snapshots):
                     reason="pending_cap",
                 )
             audio = request.generate_audio_switch
-            price = rules.price(request.model, request.quality, request.duration, audio)
+            price = self.profile.price(request.model, request.quality, request.duration, audio,
+                                       request.motion_mode)
             world.ledger.check_hold(team_id, price)  # before drawing an id: refusals write nothing
             self.evictor.room_for_task(world, self._changes, team_id)
             video_id = self._new_id()

@@ -51,12 +51,28 @@ class Unauthorized(EmulatorError):
     http_status, err_code, code, type = 401, 401001, "invalid_api_key", "authentication_error"
 
 
+class MissingKey(Unauthorized):
+    """No key at all (the gateway answers it as any bad key; PixVerse has its own code)."""
+
+
 class UnsupportedModel(EmulatorError):
     http_status, err_code, code, type = 400, 400001, "unsupported_model", "invalid_request_error"
 
 
 class InvalidField(EmulatorError):
     http_status, err_code, code, type = 400, 400013, "invalid_field", "invalid_request_error"
+
+
+class MissingField(InvalidField):
+    """A required field is absent (PixVerse: 400011, "required parameter empty")."""
+
+
+class PromptTooLong(InvalidField):
+    """PixVerse: 400018."""
+
+
+class NegativePromptTooLong(InvalidField):
+    """PixVerse: 400019."""
 
 
 class InvalidParameter(EmulatorError):
@@ -147,4 +163,17 @@ def invalid_field(errors: Sequence[Any]) -> InvalidField:
     loc = [part for part in first.get("loc", ()) if part not in ("body", "path", "query")]
     field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     message = f"Invalid field type or value: {field or 'body'}: {first.get('msg', 'invalid')}"
-    return InvalidField(message, reason="schema")
+    return _kind_of(str(first.get("type")), field)(message, reason="schema")
+
+
+def _kind_of(error_type: str, field: str) -> type[InvalidField]:
+    """The same 400013 to the gateway; the finer kinds let a profile tell them apart."""
+    if error_type == "missing":
+        return MissingField
+    if error_type == "string_too_long" and field in TOO_LONG:
+        return TOO_LONG[field]
+    return InvalidField
+
+
+TOO_LONG: dict[str, type[InvalidField]] = {
+    "prompt": PromptTooLong, "negative_prompt": NegativePromptTooLong}

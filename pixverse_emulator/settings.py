@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     data_dir: str | None = None  # None: in memory; else the durable folder
     snapshot: str | None = None  # start from this snapshot file when the state is new
     snapshot_upload_limit: int = Field(default=1024 * MIB, ge=1)
-    profile: Literal["worldrouter"] = "worldrouter"
+    profile: Literal["worldrouter", "pixverse"] = "worldrouter"
     # The control plane and the connection (README, "Security").
     admin_token: str | None = Field(default=None, min_length=8)
     admin_open: bool = False

@@ -29,10 +29,11 @@ from .domain.policies import OutcomeSequence, parse_outcomes, parse_progression
 from .domain.tasks import Status, Task, TaskBook, VideoSpec
 from .domain.uploads import UploadStore
 from .domain.world import World
-from .errors import Conflict, InvalidField, StoreUnavailable, Unauthorized
+from .errors import Conflict, InvalidField, MissingKey, StoreUnavailable, Unauthorized
 from .evictions import Evictor
 from .ids import IdSource, run_random
 from .media.video import render_video
+from .profiles import Profile, profile_named
 from .settings import Settings
 from .store.base import NO_CHANGES, Changes, Saved, Store, StoreError
 from .store.files import FileArea
@@ -100,6 +101,7 @@ class State:
         token_factory: Callable[[], str] | None = None,
     ) -> None:
         self.settings = settings if settings is not None else Settings()
+        self.profile = profile_named(self.settings.profile)  # the API this emulator plays
         self.clock = clock if clock is not None else make_clock(self.settings.clock)
         self._new_token = token_factory or (lambda: secrets.token_urlsafe(18))
         self._lock = threading.RLock()
@@ -306,7 +308,8 @@ class State:
         with self._lock:
             team_id = self.world.accounts.team_id_for(key or "")
             if team_id is None:
-                raise Unauthorized(_auth_message(key), reason="auth")
+                kind = Unauthorized if key else MissingKey
+                raise kind(_auth_message(key, self.profile), reason="auth")
             self.evictor.used(team_id)  # a team not opened yet is not tracked
             return team_id
 
@@ -359,7 +362,9 @@ def render_args(video: VideoSpec) -> tuple[int, int, float, bool, int]:
     return video.width, video.height, video.seconds, video.has_audio, video.seed
 
 
-def _auth_message(key: str | None) -> str:
+def _auth_message(key: str | None, profile: Profile) -> str:
     if not key:
+        if not profile.bearer_keys:
+            return "Missing API key: send 'API-KEY: <key>'"
         return "Missing API key: send 'Authorization: Bearer <key>' or 'API-KEY: <key>'"
     return "Invalid API key: this key belongs to no team"

@@ -127,7 +127,8 @@ class PixverseEmulator:
         from pixverse_emulator.http import views
 
         public_url = self.emulator.settings.public_url
-        return views.result(task, _Origin(public_url or self.base_url))
+        return views.result(task, _Origin(public_url or self.base_url),
+                            self.emulator.profile.credits_unit)
 
     def _check_can_reach(self, task: Task, status: int) -> None:
         if task.status != RUNNING:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import AccessDenied, InvalidParameter, UnsupportedModel
+from ..errors import AccessDenied, InvalidParameter
 from . import rules
 from .schemas import CreateRequest, ExtendCreate, FusionCreate, ImageCreate, TransitionCreate
 from .tasks import Status, TaskBook
@@ -29,20 +29,7 @@ class Shape:
 
 
 def check_request(route: str, request: CreateRequest) -> None:
-    if request.model not in rules.MODELS:
-        raise UnsupportedModel(
-            f"Unsupported model {request.model!r}: use pixverse-c1 or pixverse-v6",
-            reason="model",
-        )
-    support = rules.MODEL_SUPPORT[request.model]
-    for name, allowed in support.items():
-        value = getattr(request, name, None)
-        if value is not None and value not in allowed:
-            raise InvalidParameter(
-                f"{name}: {value} is not supported by {request.model} "
-                f"(supported: {', '.join(sorted(allowed))})",
-                reason=f"model_support.{name}",
-            )
+    """The route's own combination rules (the model's are the profile's)."""
     if isinstance(request, FusionCreate):
         _check_fusion_names(request)
     if isinstance(request, ExtendCreate):

@@ -59,7 +59,7 @@ def created(route: str, create: Create[Any]) -> JSONResponse:
     call = create.call
     submission = call.emulator.submit(call.team, route, create.body, call.trace_id)
     call.request.scope["state"]["video_id"] = submission.task.video_id
-    return ok(views.created(submission.task))
+    return ok(views.created(submission.task, call.emulator.profile.credits_unit))
 
 
 # The result route comes first: polls are most of the traffic and routes match in order.
@@ -68,7 +68,7 @@ async def video_result(video_id: int, request: Request) -> JSONResponse:
     request.scope["state"]["video_id"] = video_id
     call = await caller(request)  # resolved here, not as a dependency: polls are hot
     task = call.emulator.result(call.team, video_id)
-    return ok(views.result(task, call), "Success")
+    return ok(views.result(task, call, call.emulator.profile.credits_unit), "Success")
 
 
 VIDEO_ID: TypeAdapter[int] = TypeAdapter(int)

@@ -137,7 +137,7 @@ def _auth_first(request: Request) -> EmulatorError | None:
         return None
     emulator: Emulator = request.app.state.emulator
     try:
-        _state(request)["team"] = emulator.authenticate(api_key(request))
+        _state(request)["team"] = emulator.authenticate(api_key(request, emulator))
     except EmulatorError as error:
         return error
     return None

@@ -29,9 +29,9 @@ async def get_emulator(request: Request) -> Emulator:
 EmulatorDep = Annotated[Emulator, Depends(get_emulator)]
 
 
-def api_key(request: Request) -> str | None:
-    """`Authorization: Bearer <key>`, else PixVerse's own `API-KEY: <key>`."""
-    return api_key_of(request.scope)
+def api_key(request: Request, emulator: Emulator) -> str | None:
+    """`Authorization: Bearer <key>` (where the profile takes it), else `API-KEY: <key>`."""
+    return api_key_of(request.scope, emulator.profile.bearer_keys)
 
 
 @dataclass(slots=True)
@@ -74,7 +74,7 @@ def origin(request: Request) -> str:
 
 async def caller(request: Request) -> Caller:
     emulator: Emulator = request.app.state.emulator
-    team = emulator.authenticate(api_key(request))
+    team = emulator.authenticate(api_key(request, emulator))
     request.state.team = team
     return Caller(emulator, team, request)
 

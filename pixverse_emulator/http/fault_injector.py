@@ -97,7 +97,7 @@ class FaultInjector:
         """Downloads need no key: their team is the file's owner, found by its token."""
         if route == DOWNLOAD:
             return self.emulator.owner_of_file(scope["path"].split("/")[2])
-        return self.emulator.team_for_key(api_key_of(scope))
+        return self.emulator.team_for_key(api_key_of(scope, self.emulator.profile.bearer_keys))
 
     async def _truncate(
         self, fraction: float, route: str, scope: Scope, receive: Receive, send: Send

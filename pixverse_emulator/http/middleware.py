@@ -34,7 +34,7 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
-def api_key_of(scope: Scope) -> str | None:
+def api_key_of(scope: Scope, bearer: bool = True) -> str | None:
     """`deps.api_key` on a raw scope (no Request exists yet): Bearer, else `API-KEY`."""
     authorization, native = "", ""
     for name, value in scope["headers"]:
@@ -43,9 +43,12 @@ def api_key_of(scope: Scope) -> str | None:
         elif name == b"api-key":
             native = value.decode("latin-1")
     scheme, _, key = authorization.partition(" ")
-    if scheme.lower() == "bearer" and key.strip():
+    if bearer and scheme.lower() == "bearer" and key.strip():
         return key.strip()
     return native.strip() or None
+
+
+PUBLIC_PREFIX = "/openapi/"
 
 
 class RequestContext:
@@ -71,6 +74,8 @@ class RequestContext:
         state: dict[str, Any] = scope.setdefault("state", {})
         state["trace_id"], state["trace_given"] = trace, given is not None
         state["route"] = route_name(scope["method"], scope["path"])
+        if scope["path"].startswith(PUBLIC_PREFIX):  # errors there look as the API's do
+            state["profile"] = self.emulator.profile
         status = 500
         started = time.perf_counter()
         journaled = False  # the journal keeps the public API's requests; the log all

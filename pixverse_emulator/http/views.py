@@ -35,11 +35,20 @@ def video_name(task: Task) -> str:
     return f"{task.video_id}_seed{task.video.seed}.mp4"
 
 
-def created(task: Task) -> dict[str, Any]:
-    return {"video_id": task.video_id, "credits": task.price, "credits_unit": rules.CREDITS_UNIT}
+def created(task: Task, credits_unit: str | None) -> dict[str, Any]:
+    resp: dict[str, Any] = {"video_id": task.video_id, "credits": task.price}
+    return _with_unit(resp, credits_unit)
 
 
-def result(task: Task, origin: Origin) -> dict[str, Any]:
+def _with_unit(resp: dict[str, Any], credits_unit: str | None) -> dict[str, Any]:
+    """`credits_unit` beside `credits` where the API names its unit (WorldRouter does)."""
+    if credits_unit is not None:
+        resp["credits_unit"] = credits_unit
+    return resp
+
+
+def result(task: Task, origin: Origin, credits_unit: str | None = rules.CREDITS_UNIT
+           ) -> dict[str, Any]:
     resp: dict[str, Any] = {"id": task.video_id, "status": int(task.status)}
     if task.status is not Status.SUCCEEDED:
         return resp
@@ -58,9 +67,8 @@ def result(task: Task, origin: Origin) -> dict[str, Any]:
         create_time=iso(task.created_at),
         modify_time=iso(task.modified_at),
         credits=task.price,
-        credits_unit=rules.CREDITS_UNIT,
     )
-    return resp
+    return _with_unit(resp, credits_unit)
 
 
 def _stored_url(base: str, stored: StoredFile | None, source_url: str | None) -> str:
