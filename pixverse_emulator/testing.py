@@ -51,7 +51,8 @@ class PixverseEmulator:
     as Python calls scoped to that team.
 
     Attributes: `base_url` (the server, or `APP_BASE_URL` for the ASGI fixture),
-    `api_key`, `team_id`, `headers` (the `Authorization` header for `api_key`),
+    `api_key`, `team_id`, `headers` (the key's header: `Authorization: Bearer`, or
+    `API-KEY` under the `pixverse` profile),
     `emulator` (the `Emulator`; shared by the session unless the test has the marker)
     and `app` (the ASGI app).
 
@@ -67,7 +68,9 @@ class PixverseEmulator:
         self.api_key = api_key
         self.base_url = base_url
         self.app = app
-        self.headers = {"Authorization": f"Bearer {api_key}"}
+        # The header the profile's API takes: PixVerse's own has no Bearer.
+        self.headers = ({"Authorization": f"Bearer {api_key}"} if emulator.profile.bearer_keys
+                        else {"API-KEY": api_key})
 
     def __repr__(self) -> str:
         return f"PixverseEmulator(base_url={self.base_url!r}, team_id={self.team_id!r})"

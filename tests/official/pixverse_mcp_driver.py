@@ -17,12 +17,15 @@ upload_media(media_type="audio")`, and the package's `wait_for_video_completion`
 `poll_interval` argument) is exercised once too.
 
 Steps, each printing one JSON line on stdout ({"step": ..., "ok": true, ...}):
-list_tools, tts_speakers, upload_image_png, upload_image_jpg, upload_video, upload_audio,
+list_tools, tts_speakers, upload_image_png, upload_image_jpg, upload_video,
+[upload_image_url, upload_video_url with --with-url-uploads], upload_audio,
 text_to_video, client_wait_for_video_completion, image_to_video, transition_video,
 extend_video, fusion_video, lip_sync_tts, lip_sync_audio, sound_effect_video, summary.
 Every generation is polled with the get_video_status tool until "completed" and its
 video is downloaded into --workdir. The first failure prints {"ok": false, "error": ...},
-a message on stderr, and exits 1.
+a message on stderr, and exits 1 (--keep-going: every failure, then exit 1 at the end;
+--skip STEP,...: leave steps out, with the steps that need them). The last line is
+{"step": "summary", "ok": ..., "passed": [...], "failed": [...], "skipped": [...]}.
 """
 
 from __future__ import annotations
@@ -89,6 +92,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="seconds a generation may take before the run fails")
     ap.add_argument("--allow-size-mismatch", action="store_true",
                     help="do not fail when the result's `size` differs from the bytes downloaded")
+    ap.add_argument("--with-url-uploads", action="store_true",
+                    help="also upload_image by image_url and upload_video by file_url "
+                         "(form-urlencoded; the URLs are example.com ones, never fetched)")
+    ap.add_argument("--skip", type=lambda v: [s for s in v.split(",") if s], default=[],
+                    help="comma-separated steps not to run (steps needing them are skipped "
+                         "too); for trying the driver while the profile is incomplete")
+    ap.add_argument("--keep-going", action="store_true",
+                    help="after a failed step go on with the steps that do not need it, "
+                         "then exit 1 (default: stop at the first failure)")
     ap.add_argument("--verbose", action="store_true",
                     help="keep pixverse-mcp's INFO logging (memory transport) on stderr")
     return ap.parse_args(argv)
@@ -183,23 +195,209 @@ async def mcp_session(args: argparse.Namespace) -> AsyncIterator[Any]:
                 yield session
 
 
+# Every step, in run order, with the steps whose results it needs.
+STEPS: dict[str, tuple[str, ...]] = {
+    "list_tools": (),
+    "tts_speakers": (),
+    "upload_image_png": (),
+    "upload_image_jpg": (),
+    "upload_video": (),
+    "upload_image_url": (),
+    "upload_video_url": (),
+    "upload_audio": (),
+    "text_to_video": (),
+    "client_wait_for_video_completion": ("text_to_video",),
+    "image_to_video": ("upload_image_png",),
+    "transition_video": ("upload_image_png", "upload_image_jpg"),
+    "extend_video": ("text_to_video",),
+    "fusion_video": ("upload_image_png", "upload_image_jpg"),
+    "lip_sync_tts": ("text_to_video", "tts_speakers"),
+    "lip_sync_audio": ("upload_video", "upload_audio"),
+    "sound_effect_video": ("text_to_video",),
+}
+OPT_IN = {"upload_image_url", "upload_video_url"}  # only with --with-url-uploads
+
+
 class Run:
     def __init__(self, args: argparse.Namespace, session: Any, client: Any) -> None:
         self.args = args
         self.session = session
         self.client = client  # pixverse_mcp.PixverseClient, for what no tool does
-        self.steps = 0
+        self.gen = {"model": args.model, "duration": args.duration, "quality": args.quality}
+        self.state: dict[str, Any] = {}  # step name -> what later steps need from it
+        self.passed: list[str] = []
+        self.failed: list[str] = []
+        self.skipped: list[str] = []
+
+    async def run(self) -> None:
+        for name, needs in STEPS.items():
+            if name in OPT_IN and not self.args.with_url_uploads:
+                continue
+            missing = [n for n in needs if n not in self.state]
+            if name in self.args.skip or missing:
+                self.skipped.append(name)
+                emit({"step": name, "ok": None, "skipped": True,
+                      "reason": "--skip" if name in self.args.skip
+                      else f"needs {', '.join(missing)}"})
+                continue
+            try:
+                self.state[name] = await getattr(self, "step_" + name)(name)
+                self.passed.append(name)
+            except StepFailed as e:
+                if not self.args.keep_going:
+                    raise
+                self.failed.append(name)
+                report_failure(e)
+            except Exception as e:  # a pixverse_mcp exception or a bug: the step failed
+                failure = StepFailed(name, f"{type(e).__name__}: {e}")
+                if not self.args.keep_going:
+                    raise failure from e
+                self.failed.append(name)
+                report_failure(failure)
 
     async def tool(self, step: str, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         result = await self.session.call_tool(name, arguments)
         return tool_payload(step, result)
 
     def done(self, step: str, started: float, **fields: Any) -> None:
-        self.steps += 1
         emit({"step": step, "ok": True, "elapsed_s": round(time.monotonic() - started, 3),
               **fields})
 
-    async def generate(self, step: str, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    # -- the steps ------------------------------------------------------------------------
+
+    async def step_list_tools(self, step: str) -> set[str]:
+        started = time.monotonic()
+        tools = {t.name for t in (await self.session.list_tools()).tools}
+        if missing := EXPECTED_TOOLS - tools:
+            raise StepFailed(step, f"tools missing: {sorted(missing)}")
+        self.done(step, started, tools=sorted(tools))
+        return tools
+
+    async def step_tts_speakers(self, step: str) -> str:
+        started = time.monotonic()
+        speakers = await self.tool(step, "get_tts_speakers", {"page_num": 1, "page_size": 30})
+        available = speakers.get("available_speakers") or []
+        if not available or not available[0].get("speaker_id"):
+            raise StepFailed(step, "no TTS speaker listed", lean(speakers))
+        speaker_id: str = available[0]["speaker_id"]
+        self.done(step, started, total=speakers.get("total_speakers"),
+                  speakers=speakers.get("speakers"), chosen_speaker_id=speaker_id)
+        return speaker_id
+
+    async def upload_image(self, step: str, path: Path) -> int:
+        started = time.monotonic()
+        up = await self.tool(step, "upload_image", {"file_path": str(path)})
+        if not isinstance(up.get("img_id"), int) or not up.get("img_url"):
+            raise StepFailed(step, f"bad upload answer: {up!r}", up)
+        self.done(step, started, file=str(path), img_id=up["img_id"], img_url=up["img_url"])
+        return int(up["img_id"])
+
+    async def step_upload_image_png(self, step: str) -> int:
+        return await self.upload_image(step, fixture(self.args, self.args.image, "sample.png"))
+
+    async def step_upload_image_jpg(self, step: str) -> int:
+        return await self.upload_image(step, fixture(self.args, self.args.image2, "sample.jpg"))
+
+    async def step_upload_video(self, step: str) -> int:
+        started = time.monotonic()
+        path = fixture(self.args, self.args.video, "sample.mp4")
+        up = await self.tool(step, "upload_video", {"file_path": str(path)})
+        if not isinstance(up.get("video_media_id"), int):
+            raise StepFailed(step, f"bad upload answer: {up!r}", up)
+        self.done(step, started, file=str(path), video_media_id=up["video_media_id"],
+                  media_url=up.get("media_url"), media_type=up.get("media_type"))
+        return int(up["video_media_id"])
+
+    async def upload_url(self, step: str, tool: str, arguments: dict[str, str],
+                         id_key: str) -> int:
+        started = time.monotonic()
+        up = await self.tool(step, tool, arguments)
+        if not isinstance(up.get(id_key), int):
+            raise StepFailed(step, f"bad upload answer: {up!r}", up)
+        self.done(step, started, **lean(up))
+        return int(up[id_key])
+
+    async def step_upload_image_url(self, step: str) -> int:
+        return await self.upload_url(step, "upload_image", {
+            "image_url": "https://example.com/pixverse/sample.png"}, "img_id")
+
+    async def step_upload_video_url(self, step: str) -> int:
+        return await self.upload_url(step, "upload_video", {
+            "file_url": "https://example.com/pixverse/sample.mp4"}, "video_media_id")
+
+    async def step_upload_audio(self, step: str) -> int:
+        # No MCP tool uploads audio: the package's own client method does it.
+        started = time.monotonic()
+        path = fixture(self.args, self.args.audio, "sample.wav")
+        audio = await self.client.upload_media(file_path=str(path), media_type="audio")
+        self.done(step, started, file=str(path), media_id=audio.media_id,
+                  media_type=audio.media_type, url=audio.url)
+        return int(audio.media_id)
+
+    async def step_text_to_video(self, step: str) -> int:
+        return await self.generate(step, "text_to_video", {
+            "prompt": "A small blue cube rotating on a white desk, clean studio lighting",
+            "aspect_ratio": "16:9", **self.gen})
+
+    async def step_client_wait_for_video_completion(self, step: str) -> None:
+        # The package's own poll helper, through its public poll_interval argument.
+        started = time.monotonic()
+        video_id = self.state["text_to_video"]
+        waited = await self.client.wait_for_video_completion(
+            video_id, max_wait_time=int(self.args.task_timeout),
+            poll_interval=self.args.poll_interval)
+        if waited.status.value != "completed" or not waited.url:
+            raise StepFailed(step, f"got {waited!r}")
+        self.done(step, started, video_id=video_id, status=waited.status.value, url=waited.url,
+                  width=waited.outputWidth, height=waited.outputHeight, size=waited.size)
+
+    async def step_image_to_video(self, step: str) -> int:
+        return await self.generate(step, "image_to_video", {
+            "prompt": "The scene slowly comes alive", "img_id": self.state["upload_image_png"],
+            **self.gen})
+
+    async def step_transition_video(self, step: str) -> int:
+        return await self.generate(step, "transition_video", {
+            "prompt": "A smooth morph from the first picture to the second",
+            "first_frame_img": self.state["upload_image_png"],
+            "last_frame_img": self.state["upload_image_jpg"], **self.gen})
+
+    async def step_extend_video(self, step: str) -> int:
+        return await self.generate(step, "extend_video", {
+            "prompt": "The cube keeps rotating", "source_video_id": self.state["text_to_video"],
+            **self.gen})
+
+    async def step_fusion_video(self, step: str) -> int:
+        # No model argument: the tool has none and pixverse-mcp always sends "v4.5".
+        return await self.generate(step, "fusion_video", {
+            "prompt": "@hero stands in front of @scene",
+            "image_references": [
+                {"type": "subject", "img_id": self.state["upload_image_png"], "ref_name": "hero"},
+                {"type": "background", "img_id": self.state["upload_image_jpg"],
+                 "ref_name": "scene"}],
+            "duration": self.args.duration, "quality": self.args.quality,
+            "aspect_ratio": "16:9"})
+
+    async def step_lip_sync_tts(self, step: str) -> int:
+        return await self.generate(step, "lip_sync_video", {
+            "source_video_id": self.state["text_to_video"],
+            "lip_sync_tts_speaker_id": self.state["tts_speakers"],
+            "lip_sync_tts_content": "Hello from the PixVerse emulator."})
+
+    async def step_lip_sync_audio(self, step: str) -> int:
+        return await self.generate(step, "lip_sync_video", {
+            "video_media_id": self.state["upload_video"],
+            "audio_media_id": self.state["upload_audio"]})
+
+    async def step_sound_effect_video(self, step: str) -> int:
+        return await self.generate(step, "sound_effect_video", {
+            "source_video_id": self.state["text_to_video"],
+            "sound_effect_content": "Soft wind and a ticking clock",
+            "original_sound_switch": False})
+
+    # -- generation: create, poll, download ------------------------------------------------
+
+    async def generate(self, step: str, tool: str, arguments: dict[str, Any]) -> int:
         """Create through the tool, poll get_video_status until done, download the video."""
         started = time.monotonic()
         created = await self.tool(step, tool, arguments)
@@ -227,6 +425,8 @@ class Run:
             raise StepFailed(step, f"video {video_id} completed without a url", lean(status))
         target = self.args.workdir / f"{step}_{video_id}.mp4"
         downloaded, content_type, magic = await self.download(step, url, target)
+        if not magic:
+            raise StepFailed(step, f"{url} is not an MP4 (no 'ftyp' box at offset 4)")
         size = data.get("size")
         if size is not None and size != downloaded and not self.args.allow_size_mismatch:
             raise StepFailed(step, f"result size {size} but {downloaded} bytes downloaded "
@@ -238,7 +438,7 @@ class Run:
                   size=size, seed=data.get("seed"), has_audio=data.get("has_audio"),
                   result=data, downloaded_bytes=downloaded, download_content_type=content_type,
                   mp4_ftyp=magic, file=str(target))
-        return {"video_id": video_id, "status": status}
+        return video_id
 
     async def download(self, step: str, url: str, target: Path) -> tuple[int, str | None, bool]:
         # pixverse-mcp never downloads: it only hands the URL on. This is what a user does.
@@ -255,97 +455,6 @@ class Run:
         target.write_bytes(body)
         return len(body), response.headers.get("content-type"), body[4:8] == b"ftyp"
 
-    async def run(self) -> None:
-        a = self.args
-        gen = {"model": a.model, "duration": a.duration, "quality": a.quality}
-
-        started = time.monotonic()
-        tools = {t.name for t in (await self.session.list_tools()).tools}
-        if missing := EXPECTED_TOOLS - tools:
-            raise StepFailed("list_tools", f"tools missing: {sorted(missing)}")
-        self.done("list_tools", started, tools=sorted(tools))
-
-        started = time.monotonic()
-        speakers = await self.tool("tts_speakers", "get_tts_speakers",
-                                   {"page_num": 1, "page_size": 30})
-        available = speakers.get("available_speakers") or []
-        if not available or not available[0].get("speaker_id"):
-            raise StepFailed("tts_speakers", "no TTS speaker listed", lean(speakers))
-        speaker_id = available[0]["speaker_id"]
-        self.done("tts_speakers", started, total=speakers.get("total_speakers"),
-                  speakers=speakers.get("speakers"), chosen_speaker_id=speaker_id)
-
-        img_ids = []
-        for step, path in (("upload_image_png", fixture(a, a.image, "sample.png")),
-                           ("upload_image_jpg", fixture(a, a.image2, "sample.jpg"))):
-            started = time.monotonic()
-            up = await self.tool(step, "upload_image", {"file_path": str(path)})
-            if not isinstance(up.get("img_id"), int) or not up.get("img_url"):
-                raise StepFailed(step, f"bad upload answer: {up!r}", up)
-            img_ids.append(up["img_id"])
-            self.done(step, started, file=str(path), img_id=up["img_id"], img_url=up["img_url"])
-
-        started = time.monotonic()
-        video_path = fixture(a, a.video, "sample.mp4")
-        up = await self.tool("upload_video", "upload_video", {"file_path": str(video_path)})
-        if not isinstance(up.get("video_media_id"), int):
-            raise StepFailed("upload_video", f"bad upload answer: {up!r}", up)
-        video_media_id = up["video_media_id"]
-        self.done("upload_video", started, file=str(video_path), video_media_id=video_media_id,
-                  media_url=up.get("media_url"), media_type=up.get("media_type"))
-
-        # No MCP tool uploads audio: the package's client method does it.
-        started = time.monotonic()
-        audio_path = fixture(a, a.audio, "sample.wav")
-        try:
-            audio = await self.client.upload_media(file_path=str(audio_path), media_type="audio")
-        except Exception as e:
-            raise StepFailed("upload_audio", f"PixverseClient.upload_media: {type(e).__name__}: "
-                                             f"{e}") from e
-        self.done("upload_audio", started, file=str(audio_path), media_id=audio.media_id,
-                  media_type=audio.media_type, url=audio.url)
-
-        t2v = await self.generate("text_to_video", "text_to_video", {
-            "prompt": "A small blue cube rotating on a white desk, clean studio lighting",
-            "aspect_ratio": "16:9", **gen})
-        t2v_id = t2v["video_id"]
-
-        # The package's own poll helper, through its public poll_interval argument.
-        started = time.monotonic()
-        try:
-            waited = await self.client.wait_for_video_completion(
-                t2v_id, max_wait_time=int(a.task_timeout), poll_interval=a.poll_interval)
-        except Exception as e:
-            raise StepFailed("client_wait_for_video_completion",
-                             f"{type(e).__name__}: {e}") from e
-        if waited.status.value != "completed" or not waited.url:
-            raise StepFailed("client_wait_for_video_completion", f"got {waited!r}")
-        self.done("client_wait_for_video_completion", started, video_id=t2v_id,
-                  status=waited.status.value, url=waited.url, width=waited.outputWidth,
-                  height=waited.outputHeight, size=waited.size)
-
-        await self.generate("image_to_video", "image_to_video", {
-            "prompt": "The scene slowly comes alive", "img_id": img_ids[0], **gen})
-        await self.generate("transition_video", "transition_video", {
-            "prompt": "A smooth morph from the first picture to the second",
-            "first_frame_img": img_ids[0], "last_frame_img": img_ids[1], **gen})
-        await self.generate("extend_video", "extend_video", {
-            "prompt": "The cube keeps rotating", "source_video_id": t2v_id, **gen})
-        await self.generate("fusion_video", "fusion_video", {
-            "prompt": "@hero stands in front of @scene",
-            "image_references": [
-                {"type": "subject", "img_id": img_ids[0], "ref_name": "hero"},
-                {"type": "background", "img_id": img_ids[1], "ref_name": "scene"}],
-            "duration": a.duration, "quality": a.quality, "aspect_ratio": "16:9"})
-        await self.generate("lip_sync_tts", "lip_sync_video", {
-            "source_video_id": t2v_id, "lip_sync_tts_speaker_id": speaker_id,
-            "lip_sync_tts_content": "Hello from the PixVerse emulator."})
-        await self.generate("lip_sync_audio", "lip_sync_video", {
-            "video_media_id": video_media_id, "audio_media_id": audio.media_id})
-        await self.generate("sound_effect_video", "sound_effect_video", {
-            "source_video_id": t2v_id, "sound_effect_content": "Soft wind and a ticking clock",
-            "original_sound_switch": False})
-
 
 async def amain(args: argparse.Namespace) -> int:
     from pixverse_mcp import PixverseClient
@@ -359,14 +468,33 @@ async def amain(args: argparse.Namespace) -> int:
             await run.run()
     finally:
         await client.close()
-    emit({"step": "summary", "ok": True, "steps": run.steps,
-          "elapsed_s": round(time.monotonic() - started, 3), "transport": args.transport,
-          "base_url": args.base_url, "workdir": str(args.workdir)})
-    return 0
+    ok = not run.failed
+    emit({"step": "summary", "ok": ok, "passed": run.passed, "failed": run.failed,
+          "skipped": run.skipped, "elapsed_s": round(time.monotonic() - started, 3),
+          "transport": args.transport, "base_url": args.base_url, "workdir": str(args.workdir)})
+    if not ok:
+        print(f"pixverse_mcp_driver: FAILED steps: {', '.join(run.failed)}", file=sys.stderr)
+    return 0 if ok else 1
+
+
+def report_failure(e: StepFailed) -> None:
+    emit({"step": e.step, "ok": False, "error": str(e), "detail": e.detail})
+    print(f"pixverse_mcp_driver: FAILED at step {e.step}: {e}", file=sys.stderr)
+
+
+def leaf_exceptions(error: BaseException) -> list[BaseException]:
+    if isinstance(error, BaseExceptionGroup):
+        return [leaf for sub in error.exceptions for leaf in leaf_exceptions(sub)]
+    return [error]
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    unknown = set(args.skip) - set(STEPS)
+    if unknown:
+        print(f"--skip: unknown steps {sorted(unknown)}; steps are {list(STEPS)}",
+              file=sys.stderr)
+        return 2
     if not args.verbose:
         # Logging configuration of loguru (pixverse-mcp's logger), not a patch of the package.
         from loguru import logger
@@ -376,23 +504,16 @@ def main(argv: list[str] | None = None) -> int:
         emit({"step": "environment", "ok": True, **check_environment(),
               "transport": args.transport})
         return asyncio.run(amain(args))
-    except StepFailed as e:
-        emit({"step": e.step, "ok": False, "error": str(e), "detail": e.detail})
-        print(f"pixverse_mcp_driver: FAILED at step {e.step}: {e}", file=sys.stderr)
-        return 1
+    except KeyboardInterrupt:
+        raise
     except BaseException as e:  # noqa: BLE001 - any other failure is a failed run too
-        if isinstance(e, KeyboardInterrupt):
-            raise
-        # anyio task groups wrap errors in ExceptionGroups: show the leaves.
-        leaves = list(getattr(e, "exceptions", [])) or [e]
-        message = "; ".join(f"{type(x).__name__}: {x}" for x in leaves)
+        # anyio task groups wrap errors in (nested) ExceptionGroups: show the leaves.
+        leaves = leaf_exceptions(e)
         failed = next((x for x in leaves if isinstance(x, StepFailed)), None)
         if failed is not None:
-            emit({"step": failed.step, "ok": False, "error": str(failed),
-                  "detail": failed.detail})
-            print(f"pixverse_mcp_driver: FAILED at step {failed.step}: {failed}",
-                  file=sys.stderr)
+            report_failure(failed)
             return 1
+        message = "; ".join(f"{type(x).__name__}: {x}" for x in leaves)
         emit({"step": "error", "ok": False, "error": message})
         print(f"pixverse_mcp_driver: FAILED: {message}", file=sys.stderr)
         return 1

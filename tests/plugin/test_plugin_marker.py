@@ -164,3 +164,28 @@ def test_marker_goes_on_top(pixverse_emulator_app):
 """
     )
     pytester.runpytest().assert_outcomes(passed=2)
+
+
+def test_the_plugin_works_the_same_under_the_pixverse_profile(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+import httpx
+import pytest
+
+NATIVE = {"model": "v5", "prompt": "a fox", "duration": 5, "quality": "540p",
+          "aspect_ratio": "16:9"}
+
+@pytest.mark.pixverse_emulator(profile="pixverse")
+def test_native(pixverse_emulator):
+    emu = pixverse_emulator
+    assert emu.headers == {"API-KEY": emu.api_key}
+    with httpx.Client(base_url=emu.base_url, headers=emu.headers) as client:
+        created = client.post("/openapi/v2/video/text/generate", json=NATIVE).json()
+        assert created["ErrCode"] == 0 and created["Resp"]["credits"] == 45
+        resp = emu.wait_for(created["Resp"]["video_id"])
+        assert resp["status"] == 1 and "credits_unit" not in resp
+        video = client.get(resp["url"])
+        assert video.status_code == 200 and len(video.content) == resp["size"]
+"""
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
