@@ -10,18 +10,20 @@ public API's: creating and reading video tasks, uploads and downloads.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from .domain import references, rules
-from .domain.directives import parse_directives
+from pydantic import BaseModel
+
+from .domain import edits, references, rules
+from .domain.directives import Directives, parse_directives
 from .domain.policies import (
     checked,
     parse_outcomes,
     parse_progression,
     schedule,
 )
-from .domain.schemas import CreateRequest
+from .domain.schemas import CreateRequest, EditRequest
 from .domain.tasks import Status, Task, VideoSpec
 from .domain.uploads import (
     MediaKind,
@@ -42,6 +44,18 @@ from .store.base import storing
 from .store.files import Download, Incoming, OpenFile
 
 U = TypeVar("U", StoredImage, StoredMedia)
+NO_DIRECTIVES = parse_directives("")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a task will be, worked out by its route's checks before anything is held."""
+
+    model: str
+    quality: str
+    price: int
+    video: VideoSpec  # seed 0: draw one
+    directives: Directives  # the prompt's [emulator:...] choices
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,45 @@ class Emulator(Snapshots):
         self, team_id: str, route: str, request: CreateRequest, trace_id: str | None = None
     ) -> Submission:
         """Create a task: rules, referenced resources, pending cap, balance, in that order."""
+
+        def planned() -> Plan:
+            self.profile.check(route, request)
+            references.check_request(route, request)
+            directives = parse_directives(request.prompt)  # body rules before resources
+            shape = references.resolve(self.world.uploads, self.world.tasks, team_id, request)
+            audio = request.generate_audio_switch
+            price = self.profile.price(request.model, request.quality, request.duration, audio,
+                                       request.motion_mode)
+            return Plan(request.model, request.quality, price,
+                        VideoSpec(shape.width, shape.height, shape.seconds, audio,
+                                  request.seed or 0), directives)
+
+        return self._create(team_id, route, request, trace_id, planned)
+
+    def submit_edit(
+        self, team_id: str, route: str, request: EditRequest, trace_id: str | None = None
+    ) -> Submission:
+        """Create a task from a video (lip sync, sound effect): the same lifecycle,
+        ledger, caps and policies as a create; the result keeps the source's picture
+        and length, with sound."""
+        pricing = self.profile.edit_pricing
+        assert pricing is not None, "the route exists only where the profile prices it"
+
+        def planned() -> Plan:
+            speakers = [speaker_id for speaker_id, _ in self.profile.speakers]
+            found = edits.plan(route, request, self.world.uploads, self.world.tasks, team_id,
+                               pricing, speakers)
+            source = found.source
+            return Plan("", found.quality, found.price,
+                        VideoSpec(source.width, source.height, source.seconds, True, 0),
+                        NO_DIRECTIVES)
+
+        return self._create(team_id, route, request, trace_id, planned)
+
+    def _create(self, team_id: str, route: str, request: BaseModel, trace_id: str | None,
+                planned: Callable[[], Plan]) -> Submission:
+        """The one way a task starts: a replayed trace id answers as before; else the
+        route's checks (`planned`), the pending cap and the balance, then the hold."""
         with self._unit(team_id):
             now = self._settle(team_id)
             world = self.world
@@ -64,10 +117,8 @@ class Emulator(Snapshots):
                 original = world.tasks.get(world.trace_ids[team_id, trace_id])
                 if original is not None:
                     return Submission(original, replayed=True)
-            self.profile.check(route, request)
-            references.check_request(route, request)
-            directives = parse_directives(request.prompt)
-            shape = references.resolve(world.uploads, world.tasks, team_id, request)
+            plan = planned()
+            directives = plan.directives
             team = self._team(team_id)
             if world.tasks.pending(team_id) >= team.pending_cap:
                 raise TooManyPending(
@@ -75,15 +126,13 @@ class Emulator(Snapshots):
                     f"running and its pending cap is {team.pending_cap}",
                     reason="pending_cap",
                 )
-            audio = request.generate_audio_switch
-            price = self.profile.price(request.model, request.quality, request.duration, audio,
-                                       request.motion_mode)
-            world.ledger.check_hold(team_id, price)  # before drawing an id: refusals write nothing
+            # Before drawing an id: a refusal writes nothing.
+            world.ledger.check_hold(team_id, plan.price)
             self.evictor.room_for_task(world, self._changes, team_id)
             video_id = self._new_id()
-            world.ledger.hold(team_id, video_id, price, now)
+            world.ledger.hold(team_id, video_id, plan.price, now)
             self._changes.ledger(team_id)
-            seed = request.seed or self._rng.randint(1, rules.SEED_MAX)
+            seed = plan.video.seed or self._rng.randint(1, rules.SEED_MAX)
             progression = directives.progression or team.progression or self._progression
             task = Task(
                 video_id=video_id,
@@ -91,10 +140,10 @@ class Emulator(Snapshots):
                 route=route,
                 request=request.model_dump(mode="json", exclude_unset=True),
                 trace_id=trace_id or "",
-                model=request.model,
-                quality=request.quality,
-                price=price,
-                video=VideoSpec(shape.width, shape.height, shape.seconds, audio, seed),
+                model=plan.model,
+                quality=plan.quality,
+                price=plan.price,
+                video=replace(plan.video, seed=seed),
                 created_at=now,
                 due_at=None,
                 outcome=directives.outcome or self._next_outcome(team),

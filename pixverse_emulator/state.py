@@ -109,7 +109,7 @@ class State:
         self._unit = _Unit(self)
         self._rng = run_random(self.settings.seed)
         self.journal = Journal(self.settings.journal_size)
-        self.coverage = Coverage()
+        self.coverage = Coverage(self.profile.route_names(), self.profile.err_codes())
         self._progression = parse_progression(
             self.settings.progression or f"seconds:{self.settings.run_seconds}"
         )

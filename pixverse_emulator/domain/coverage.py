@@ -3,6 +3,7 @@ against everything there is. It outlives resets: it describes the whole run."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..errors import CATALOGUE
@@ -10,12 +11,16 @@ from .directives import NAMES as DIRECTIVES
 from .faults import ROUTES
 from .tasks import Status
 
+GATEWAY_CODES = tuple(error.err_code for error in CATALOGUE)
+
 
 class Coverage:
-    def __init__(self) -> None:
+    def __init__(self, routes: Iterable[str] = ROUTES,
+                 err_codes: Iterable[int] = GATEWAY_CODES) -> None:
+        """`routes` and `err_codes`: those of the API the emulator plays (its profile)."""
         self.universe: dict[str, list[Any]] = {
-            "routes": list(ROUTES),
-            "err_codes": [0, *(error.err_code for error in CATALOGUE)],
+            "routes": list(routes),
+            "err_codes": [0, *err_codes],
             "statuses": sorted(int(s) for s in Status),
             "directives": list(DIRECTIVES),
         }

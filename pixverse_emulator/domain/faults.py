@@ -24,7 +24,12 @@ EXACT: dict[tuple[str, str], str] = {
     ("POST", "/openapi/v2/video/extend/generate"): "extend",
     ("POST", "/openapi/v2/image/upload"): "image_upload",
     ("POST", "/openapi/v2/media/upload"): "media_upload",
+    # PixVerse's own platform only (profiles name them in `extra_routes`):
+    ("POST", "/openapi/v2/video/lip_sync/generate"): "lip_sync",
+    ("POST", "/openapi/v2/video/sound_effect/generate"): "sound_effect",
+    ("GET", "/openapi/v2/video/lip_sync/tts_list"): "tts_list",
 }
+EXTRA_ROUTES = ("lip_sync", "sound_effect", "tts_list")
 PREFIXED: dict[str, tuple[str, int]] = {  # prefix -> (name, path segments after it)
     "/openapi/v2/video/result/": ("result", 1),
     "/files/": ("download", 2),
@@ -38,7 +43,7 @@ ROUTES: dict[str, tuple[str, str]] = {
 CREATE_ROUTES = ("text", "img", "transition", "fusion", "extend")
 RouteName = Literal[
     "*", "text", "img", "transition", "fusion", "extend", "image_upload", "media_upload",
-    "result", "download", "create",
+    "result", "download", "create", "lip_sync", "sound_effect", "tts_list",
 ]
 
 

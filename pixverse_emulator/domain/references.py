@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 from ..errors import AccessDenied, InvalidParameter
 from . import rules
-from .schemas import CreateRequest, ExtendCreate, FusionCreate, ImageCreate, TransitionCreate
+from .schemas import (
+    CreateRequest,
+    EditRequest,
+    ExtendCreate,
+    FusionCreate,
+    ImageCreate,
+    TransitionCreate,
+)
 from .tasks import Status, TaskBook
 from .uploads import StoredImage, UploadStore
 
@@ -33,7 +40,7 @@ def check_request(route: str, request: CreateRequest) -> None:
     if isinstance(request, FusionCreate):
         _check_fusion_names(request)
     if isinstance(request, ExtendCreate):
-        _check_one_source(request)
+        check_one_source(route, request)
 
 
 def _check_fusion_names(request: FusionCreate) -> None:
@@ -52,13 +59,13 @@ def _check_fusion_names(request: FusionCreate) -> None:
             )
 
 
-def _check_one_source(request: ExtendCreate) -> None:
+def check_one_source(route: str, request: ExtendCreate | EditRequest) -> None:
     given = [f for f in ("source_video_id", "video_media_id") if getattr(request, f) is not None]
     if len(given) != 1:
         raise InvalidParameter(
-            "extend takes exactly one of source_video_id or video_media_id"
+            f"{route} takes exactly one of source_video_id or video_media_id"
             + (f" (got {' and '.join(given)})" if given else ""),
-            reason="extend.one_source",
+            reason=f"{route}.one_source",
         )
 
 
@@ -85,9 +92,9 @@ def resolve(
         for i, ref in enumerate(request.image_references):
             _image(uploads, team_id, f"image_references[{i}].img_id", ref.img_id)
     if isinstance(request, ExtendCreate):
-        width, height, source = _extend_source(uploads, tasks, team_id, request)
-        _check_extend_source(width, height, source)
-        return Shape(width, height, source + seconds)
+        found = video_source(uploads, tasks, team_id, "extend", request)
+        _check_extend_source(found.width, found.height, found.seconds)
+        return Shape(found.width, found.height, found.seconds + seconds)
     ratio = getattr(request, "aspect_ratio", None) or DEFAULT_RATIO
     return Shape(*rules.output_size(request.quality, ratio), seconds)
 
@@ -127,9 +134,21 @@ def _picture(quality: str, ratio: str | None, image: StoredImage, seconds: float
     return Shape(*rules.output_size(quality, ratio), seconds)
 
 
-def _extend_source(
-    uploads: UploadStore, tasks: TaskBook, team_id: str, request: ExtendCreate
-) -> tuple[int, int, float]:
+@dataclass(frozen=True)
+class VideoSource:
+    width: int
+    height: int
+    seconds: float
+    has_audio: bool
+
+
+URL_SOURCE = VideoSource(*URL_MEDIA_SHAPE, has_audio=False)
+
+
+def video_source(uploads: UploadStore, tasks: TaskBook, team_id: str, route: str,
+                 request: ExtendCreate | EditRequest) -> VideoSource:
+    """The video a task starts from: the caller's finished video (`source_video_id`) or
+    uploaded video (`video_media_id`)."""
     if request.source_video_id is not None:
         task = tasks.get(request.source_video_id)
         if task is None:
@@ -141,10 +160,11 @@ def _extend_source(
         if task.status is not Status.SUCCEEDED:
             raise InvalidParameter(
                 f"source_video_id: video {task.video_id} has status {int(task.status)}; "
-                "only a finished video (status 1) can be extended",
-                reason="extend.source_status",
+                f"only a finished video (status 1) can be used for {route}",
+                reason=f"{route}.source_status",
             )
-        return task.video.width, task.video.height, task.video.seconds
+        video = task.video
+        return VideoSource(video.width, video.height, video.seconds, video.has_audio)
     assert request.video_media_id is not None
     media = uploads.media.get(request.video_media_id)
     if media is None:
@@ -156,9 +176,9 @@ def _extend_source(
     if media.media_type != "video":
         raise InvalidParameter(
             f"video_media_id: invalid media_type: media {media.media_id} is audio, not a video",
-            reason="extend.media_type",
+            reason=f"{route}.media_type",
         )
     info = media.info
     if info is None or info.width is None or info.height is None:
-        return URL_MEDIA_SHAPE
-    return info.width, info.height, info.duration
+        return URL_SOURCE
+    return VideoSource(info.width, info.height, info.duration, info.has_audio)

@@ -31,6 +31,7 @@ REFERENCES_MIN, REFERENCES_MAX = 1, 7
 EXTEND_SOURCE_MAX_SECONDS = 40.0
 EXTEND_SOURCE_SIDES = (2, 1920)
 REF_NAME_MAX = 30
+TTS_CONTENT_MAX = 200  # PixVerse's pages say about 140 characters; its MCP client caps 200
 
 PROMPT_LIMITS: dict[Route, int] = {
     "text": PROMPT_MAX,

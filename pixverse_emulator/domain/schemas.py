@@ -77,6 +77,36 @@ class ExtendCreate(_CreateBase):
 
 CreateRequest = TextCreate | ImageCreate | TransitionCreate | FusionCreate | ExtendCreate
 
+TtsContent = Annotated[str, Field(min_length=1, max_length=rules.TTS_CONTENT_MAX)]
+EffectContent = Annotated[str, Field(max_length=rules.SHORT_PROMPT_MAX)]
+
+
+class _VideoEdit(_Request):
+    """A task made from a video: one generated (`source_video_id`) or uploaded
+    (`video_media_id`)."""
+
+    source_video_id: ResourceId | None = None
+    video_media_id: ResourceId | None = None
+
+
+class LipSyncCreate(_VideoEdit):
+    """The video's speech from uploaded audio, or from text a TTS speaker reads."""
+
+    audio_media_id: ResourceId | None = None
+    lip_sync_tts_speaker_id: str | None = None
+    lip_sync_tts_content: TtsContent | None = None
+
+
+class SoundEffectCreate(_VideoEdit):
+    """Sound effects added to the video, described by `sound_effect_content` (or chosen
+    automatically), over its own sound or instead of it."""
+
+    sound_effect_content: EffectContent | None = None
+    original_sound_switch: bool = False
+
+
+EditRequest = LipSyncCreate | SoundEffectCreate
+
 R = TypeVar("R")
 
 

@@ -28,7 +28,7 @@ from ..errors import (
 )
 from ..settings import Settings
 from ..version import __version__
-from . import admin, admin_faults, admin_snapshots, api, files
+from . import admin, admin_faults, admin_snapshots, api, files, native
 from .admin_guard import AdminGuard
 from .connection import ConnectionGuard
 from .deps import api_key
@@ -84,6 +84,7 @@ def create_app(
                files.router, docs.router, console.router)
     for router in routers:
         app.router.routes.extend(router.routes)
+    app.router.routes.extend(native.routes_for(emu.profile))
     app.mount(docs.STATIC, StaticFiles(directory=STATIC_FOLDER), name="static")
     app.add_exception_handler(EmulatorError, _emulator_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -13,8 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..domain.edits import EditPricing
+from ..domain.faults import EXTRA_ROUTES, ROUTES
 from ..domain.schemas import CreateRequest, FusionCreate
-from ..errors import EmulatorError, InvalidParameter
+from ..errors import CATALOGUE, EmulatorError, InvalidParameter
 
 ALL_DURATIONS = frozenset(range(1, 16))
 
@@ -56,6 +58,20 @@ class Profile:
     wire_errors: Mapping[tuple[str, str] | str, WireError] = field(default_factory=dict)
     # The body keeps only the envelope (no `error` object), as PixVerse's own API does.
     bare_envelope: bool = False
+    # Routes beyond the five creates, uploads and the result (e.g. "lip_sync").
+    extra_routes: frozenset[str] = frozenset()
+    speakers: tuple[tuple[str, str], ...] = ()  # TTS (speaker_id, name), in list order
+    edit_pricing: EditPricing | None = None
+
+    def route_names(self) -> list[str]:
+        """Every public route name this API has (the journal's and coverage's names)."""
+        return [r for r in ROUTES if r not in EXTRA_ROUTES or r in self.extra_routes]
+
+    def err_codes(self) -> list[int]:
+        """The ErrCodes this API answers with (besides 0)."""
+        codes = [self.wire(error(""))[1] for error in CATALOGUE]
+        codes += [found.err_code for found in self.wire_errors.values()]
+        return list(dict.fromkeys(codes))
 
     def wire(self, error: EmulatorError) -> tuple[int, int, dict[str, Any]]:
         """(HTTP status, ErrCode, body) of an error on a public route."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from ..domain import rules
+from ..domain.edits import EditPricing
 from ..errors import EmulatorError, InvalidField
 from .base import ModelRules, Profile, WireError
 
@@ -77,6 +78,14 @@ def sound_effect_price(seconds: float) -> int:
     return 10 * math.ceil(seconds / 5)
 
 
+# The documented default TTS speakers, in the documented order (speaker_id, name).
+SPEAKERS: tuple[tuple[str, str], ...] = (
+    ("7", "Harper"), ("8", "Ava"), ("3", "Isabella"), ("9", "Sophia"), ("1", "Emily"),
+    ("5", "Chloe"), ("10", "Julia"), ("11", "Mason"), ("12", "Jack"), ("4", "Liam"),
+    ("2", "James"), ("13", "Oliver"), ("6", "Adrian"), ("14", "Ethan"), ("Auto", "Auto"),
+)
+
+
 def _unsupported(model: str) -> EmulatorError:
     names = ", ".join(MODELS)
     return InvalidField(f"Invalid field type or value: model: {model!r} is not one of {names}",
@@ -115,4 +124,7 @@ PIXVERSE = Profile(
                   f"{', '.join(FAST_MODELS[:-1])}, and {FAST_MODELS[-1]}."),
     wire_errors=WIRE_ERRORS,
     bare_envelope=True,
+    extra_routes=frozenset({"lip_sync", "sound_effect", "tts_list"}),
+    speakers=SPEAKERS,
+    edit_pricing=EditPricing(lip_sync=lip_sync_price, sound_effect=sound_effect_price),
 )

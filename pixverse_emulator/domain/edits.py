@@ -1,0 +1,84 @@
+"""Tasks made from a video rather than a prompt: lip sync and sound effects.
+
+`plan` checks an edit's body against what it names (the source video, the audio or the
+TTS speaker) and works out what the result will be: the source's picture and length,
+with sound, and its price. Like a create's checks, it changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..errors import InvalidParameter
+from . import rules
+from .references import VideoSource, check_one_source, check_owner, video_source
+from .schemas import EditRequest, LipSyncCreate
+from .tasks import TaskBook
+from .uploads import UploadStore
+
+# An audio upload recorded by URL was never fetched: its length is assumed.
+URL_AUDIO_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class EditPricing:
+    lip_sync: Callable[[float | None, str | None], int]  # (audio seconds, TTS text)
+    sound_effect: Callable[[float], int]  # the video's seconds
+
+
+@dataclass(frozen=True)
+class EditPlan:
+    source: VideoSource
+    quality: str  # the nearest quality to the source's size, for `resolution_ratio`
+    price: int
+
+
+def plan(route: str, request: EditRequest, uploads: UploadStore, tasks: TaskBook,
+         team_id: str, pricing: EditPricing, speakers: Sequence[str]) -> EditPlan:
+    check_one_source(route, request)
+    if isinstance(request, LipSyncCreate):
+        audio_seconds = _audio(request, uploads, team_id, speakers)
+        source = video_source(uploads, tasks, team_id, route, request)
+        price = pricing.lip_sync(audio_seconds, request.lip_sync_tts_content)
+    else:
+        source = video_source(uploads, tasks, team_id, route, request)
+        price = pricing.sound_effect(source.seconds)
+    return EditPlan(source, nearest_quality(source.width, source.height), price)
+
+
+def _audio(request: LipSyncCreate, uploads: UploadStore, team_id: str,
+           speakers: Sequence[str]) -> float | None:
+    """The uploaded audio's length, or None for TTS; exactly one of the two is given."""
+    tts = (request.lip_sync_tts_speaker_id, request.lip_sync_tts_content)
+    if request.audio_media_id is None:
+        if None in tts:
+            raise InvalidParameter(
+                "lip_sync takes audio_media_id, or both lip_sync_tts_speaker_id and "
+                "lip_sync_tts_content", reason="lip_sync.one_audio")
+        if request.lip_sync_tts_speaker_id not in speakers:
+            raise InvalidParameter(
+                f"lip_sync_tts_speaker_id: no speaker {request.lip_sync_tts_speaker_id!r} "
+                "(GET /openapi/v2/video/lip_sync/tts_list lists them)",
+                reason="lip_sync.speaker")
+        return None
+    if tts != (None, None):
+        raise InvalidParameter(
+            "lip_sync takes audio_media_id or a TTS speaker and text, not both",
+            reason="lip_sync.one_audio")
+    media = uploads.media.get(request.audio_media_id)
+    if media is None:
+        raise InvalidParameter(
+            f"audio_media_id: couldn't find a matching media {request.audio_media_id}",
+            reason="unknown_media")
+    check_owner(media.team_id, team_id, f"audio_media_id: media {media.media_id}")
+    if media.media_type != "audio":
+        raise InvalidParameter(
+            f"audio_media_id: invalid media_type: media {media.media_id} is a video, "
+            "not an audio resource", reason="lip_sync.media_type")
+    return media.info.duration if media.info is not None else URL_AUDIO_SECONDS
+
+
+def nearest_quality(width: int, height: int) -> str:
+    long_edge = max(width, height)
+    return min(rules.LONG_EDGE, key=lambda q: abs(rules.LONG_EDGE[q] - long_edge))
