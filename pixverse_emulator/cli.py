@@ -81,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     sock = bind(settings.host, settings.port)  # bound first: the banner names the real port
     scheme = "https" if settings.tls_cert else "http"
     url = f"{scheme}://{url_host(settings.host)}:{sock.getsockname()[1]}"
+    emulator.base_url = settings.public_url or url  # for URLs made without a request
     for line in banner(emulator, url, serving.notices):
         print(line, file=sys.stderr, flush=True)
     # The app closes the emulator at shutdown (uvicorn re-raises SIGTERM once it has

@@ -13,6 +13,7 @@ from .domain.tasks import Task
 from .domain.uploads import Upload, upload_id
 from .errors import NotFound
 from .lifecycle import Lifecycle
+from .settings import REDACTED
 
 
 class Control(Lifecycle):
@@ -23,7 +24,7 @@ class Control(Lifecycle):
             if team is None:
                 raise NotFound(f"no team {team_id!r}")
             account = self.ledger.account(team_id)
-            return {
+            view = {
                 "id": team.id,
                 "credits": account.available,
                 "held": account.held,
@@ -35,6 +36,10 @@ class Control(Lifecycle):
                 "outcomes": team.outcomes.names(),
                 "now": self.now(team_id),
             }
+            if team.webhook_url is not None or team.webhook_secret is not None:
+                view["webhook_url"] = team.webhook_url  # shown once set; the secret never
+                view["webhook_secret"] = None if team.webhook_secret is None else REDACTED
+            return view
 
     def teams(self) -> list[dict[str, Any]]:
         """Every team that keeps state, as `team()` shows it, by id."""
@@ -63,8 +68,11 @@ class Control(Lifecycle):
         keys: Iterable[str] | None = None,
         progression: str | None = None,
         outcomes: str | list[str] | None = None,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
     ) -> dict[str, Any]:
-        """Create or change a team. Policies are checked before anything changes."""
+        """Create or change a team. Policies are checked before anything changes.
+        `webhook_url` "" (or `webhook_secret` "") turns it off."""
         new_progression = checked(parse_progression, progression, "progression")
         new_outcomes = checked(parse_outcomes, outcomes, "outcomes")
         with self._unit(team_id):
@@ -86,6 +94,10 @@ class Control(Lifecycle):
                 team.progression = new_progression
             if new_outcomes is not None:
                 team.outcomes = OutcomeSequence(new_outcomes)
+            if webhook_url is not None:
+                team.webhook_url = webhook_url or None
+            if webhook_secret is not None:
+                team.webhook_secret = webhook_secret or None
             return self.team(team_id)
 
     def ledger_entries(self, team_id: str) -> list[Entry]:

@@ -150,6 +150,8 @@ class Emulator(Snapshots):
             )
             schedule(task, progression)
             world.tasks.add(task)
+            if task.due_at is not None:
+                self.wake(task.due_at - world.offsets.get(team_id, 0.0))
             self._changes.task(task)
             if trace_id is not None:
                 world.trace_ids[team_id, trace_id] = video_id  # kept with the task's row

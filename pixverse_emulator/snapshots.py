@@ -11,14 +11,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .control import Control
 from .errors import Conflict, InvalidField, NotFound
+from .notifications import Notifications
 from .store.base import storing
 from .store.schema import StateFileError
 from .store.snapshots import BadSnapshotName, check_name, read_snapshot, write_snapshot
 
 
-class Snapshots(Control):
+class Snapshots(Notifications):
     def save_snapshot(self, name: str, overwrite: bool = False) -> dict[str, Any]:
         """The whole state into the snapshot `name` (409 if it exists, unless told)."""
         path = self._snapshot_path(name)

@@ -28,6 +28,7 @@ from .domain.ledger import Ledger
 from .domain.policies import OutcomeSequence, parse_outcomes, parse_progression
 from .domain.tasks import Status, Task, TaskBook, VideoSpec
 from .domain.uploads import UploadStore
+from .domain.webhooks import Delivery
 from .domain.world import World
 from .errors import Conflict, InvalidField, MissingKey, StoreUnavailable, Unauthorized
 from .evictions import Evictor
@@ -92,6 +93,14 @@ def open_store(settings: Settings) -> Store:
     return SqliteStore(Path(settings.data_dir), settings.profile)
 
 
+EVICTION = "eviction"  # the timeline reason of a task the limits let go of
+
+
+def evicting(task: Task) -> bool:
+    """A task leaving by eviction is not news: it is about to be forgotten."""
+    return task.timeline[-1][2] == EVICTION
+
+
 class State:
     def __init__(
         self,
@@ -102,6 +111,10 @@ class State:
     ) -> None:
         self.settings = settings if settings is not None else Settings()
         self.profile = profile_named(self.settings.profile)  # the API this emulator plays
+        # Where this emulator is reached, for URLs made without a request (webhooks):
+        # `public_url`, else the address it listens on (serving sets the real port).
+        self.base_url = self.settings.public_url or (
+            f"http://{self.settings.host}:{self.settings.port}")
         self.clock = clock if clock is not None else make_clock(self.settings.clock)
         self._new_token = token_factory or (lambda: secrets.token_urlsafe(18))
         self._lock = threading.RLock()
@@ -331,10 +344,27 @@ class State:
             self._changes.ledger(task.team_id)
         elif status is Status.DELETED:
             world.video_tokens.pop(task.token, None)
+        self._announce(task, status)
+
+    def _announce(self, task: Task, status: Status) -> None:
+        """A final status is news for the team's webhook, if it has one: a delivery due
+        now, sent outside the lock by `notifications.Notifications.deliver_due`."""
+        team = self.world.accounts.get(task.team_id)
+        if team is None or team.webhook_url is None or evicting(task):
+            return
+        now = self.clock.now()
+        delivery = Delivery(self._new_id(), team.id, task.video_id, int(status),
+                            team.webhook_url, task.trace_id, created_at=now, next_at=now)
+        self.world.deliveries.add(delivery)
+        self._changes.delivery(delivery)
+        self.wake()
+
+    def wake(self, at: float | None = None) -> None:
+        """Something new is due (at `at`): the scheduler, when one runs, looks again."""
 
     def _evict_running(self, task: Task) -> None:
         """A running task about to be evicted ends first, so its hold is released."""
-        self._move(task, Status.DELETED, self.now(task.team_id), "eviction")
+        self._move(task, Status.DELETED, self.now(task.team_id), EVICTION)
 
     def _next_outcome(self, team: Team) -> Status:
         """The team's next outcome; its place in the sequence is state while it moves."""

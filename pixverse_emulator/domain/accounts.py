@@ -39,6 +39,8 @@ class Team:
         default_factory=lambda: OutcomeSequence([Status.SUCCEEDED])
     )
     pinned: bool = False  # never evicted by max_teams
+    webhook_url: str | None = None  # hears of each task's final status (webhooks.py)
+    webhook_secret: str | None = None  # signs those deliveries
 
 
 class Accounts:

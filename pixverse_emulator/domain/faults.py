@@ -43,7 +43,7 @@ ROUTES: dict[str, tuple[str, str]] = {
 CREATE_ROUTES = ("text", "img", "transition", "fusion", "extend")
 RouteName = Literal[
     "*", "text", "img", "transition", "fusion", "extend", "image_upload", "media_upload",
-    "result", "download", "create", "lip_sync", "sound_effect", "tts_list",
+    "result", "download", "create", "lip_sync", "sound_effect", "tts_list", "webhook",
 ]
 
 

@@ -222,6 +222,10 @@ class TaskBook:
         if previous is Status.RUNNING:
             self._pending[task.team_id] -= 1
 
+    def next_due(self) -> list[tuple[str, float]]:
+        """Each waiting team's earliest due time (by its own clock)."""
+        return [(team, heap[0][0]) for team, heap in self._heaps.items() if heap]
+
     def teams_waiting(self) -> list[str]:
         """Teams with a task due by time."""
         return [team for team, heap in self._heaps.items() if heap]

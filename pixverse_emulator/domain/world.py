@@ -17,6 +17,7 @@ from .faults import FaultBook
 from .ledger import Ledger
 from .tasks import Status, Task, TaskBook
 from .uploads import Upload, UploadStore
+from .webhooks import DeliveryBook
 
 
 def dismantle(stopping: Callable[[], bool], *containers: dict[Any, Any]) -> Callable[[], None]:
@@ -39,6 +40,7 @@ class World:
     trace_ids: dict[tuple[str, str], int] = field(default_factory=dict)
     video_tokens: dict[str, int] = field(default_factory=dict)  # result URL token -> task
     offsets: dict[str, float] = field(default_factory=dict)  # team -> seconds ahead
+    deliveries: DeliveryBook = field(default_factory=DeliveryBook)  # webhook deliveries
 
     @classmethod
     def empty(cls, auth: AuthMode) -> World:
@@ -76,6 +78,7 @@ class World:
         tokens = self.uploads.remove_team(team_id)
         self.trace_ids = {k: v for k, v in self.trace_ids.items() if k[0] != team_id}
         self.faults.clear(team_id)
+        self.deliveries.remove_team(team_id)
         self.offsets.pop(team_id, None)
         self.accounts.remove(team_id)
         self.ledger.close(team_id)

@@ -32,6 +32,8 @@ class TeamUpdate(_Admin):
     keys: list[Annotated[str, Field(min_length=1)]] | None = None
     progression: str | None = None
     outcomes: str | list[str] | None = None
+    webhook_url: Annotated[str, Field(max_length=2048, pattern=r"^(https?://\S+)?$")] | None = None
+    webhook_secret: Annotated[str, Field(max_length=256)] | None = None
 
 
 class StatusChange(_Admin):
@@ -105,6 +107,12 @@ async def put_team(team_id: str, emulator: EmulatorDep, body: TeamBody) -> dict[
 @router.get("/teams/{team_id}/ledger")
 async def ledger(team_id: str, emulator: EmulatorDep) -> dict[str, Any]:
     return {"entries": [views.ledger_entry(e) for e in emulator.ledger_entries(team_id)]}
+
+
+@router.get("/webhooks")
+async def webhook_deliveries(emulator: EmulatorDep, team: str | None = None) -> dict[str, Any]:
+    """Every webhook delivery (of a team), oldest first, with each attempt's answer."""
+    return {"deliveries": emulator.deliveries(team)}
 
 
 @router.get("/tasks/{video_id}")

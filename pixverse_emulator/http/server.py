@@ -33,6 +33,9 @@ class LiveServer:
         self.port: int = self._socket.getsockname()[1]
         chosen = settings or _settings_of(app)
         self.scheme = "https" if chosen.tls_cert else "http"
+        emulator = getattr(getattr(app, "state", None), "emulator", None)
+        if emulator is not None and not chosen.public_url:
+            emulator.base_url = self.base_url  # for URLs made without a request (webhooks)
         self._server = server(app, chosen, log_level="warning", access_log=False,
                               lifespan="off")
         self._thread = threading.Thread(

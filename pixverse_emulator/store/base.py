@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from ..domain.accounts import AuthMode
 from ..domain.tasks import Task
 from ..domain.uploads import Upload
+from ..domain.webhooks import Delivery
 from ..domain.world import World
 from ..errors import StoreUnavailable
 from .files import FileArea
@@ -76,12 +77,13 @@ class Changes:
         self.faults = False
         self.meta: set[str] = set()
         self.freed_files: list[str] = []  # tokens whose files go once committed
+        self.deliveries: dict[int, Delivery] = {}  # webhook deliveries made or tried
 
     def __bool__(self) -> bool:
         return bool(
             self.teams or self.ledgers or self.tasks or self.uploads or self.offsets
             or self.dropped or self.faults or self.meta or self.freed_files
-            or self.evicted_tasks or self.evicted_uploads
+            or self.evicted_tasks or self.evicted_uploads or self.deliveries
         )
 
     def team(self, team_id: str) -> None:
@@ -95,6 +97,9 @@ class Changes:
 
     def upload(self, upload_id: int, upload: Upload) -> None:
         self.uploads[upload_id] = upload
+
+    def delivery(self, delivery: Delivery) -> None:
+        self.deliveries[delivery.delivery_id] = delivery
 
     def offset(self, team_id: str) -> None:
         self.offsets.add(team_id)
@@ -110,6 +115,7 @@ class Changes:
         self.offsets.discard(team_id)
         self.tasks = {k: t for k, t in self.tasks.items() if t.team_id != team_id}
         self.uploads = {k: u for k, u in self.uploads.items() if u.team_id != team_id}
+        self.deliveries = {k: d for k, d in self.deliveries.items() if d.team_id != team_id}
         self.faults = True
 
     def evict_task(self, video_id: int) -> None:
@@ -149,6 +155,9 @@ class _NoChanges(Changes):
 
     def upload(self, upload_id: int, upload: Upload) -> None:
         return None
+
+    def delivery(self, delivery: Delivery) -> None:
+        self.deliveries[delivery.delivery_id] = delivery
 
     def offset(self, team_id: str) -> None:
         return None

@@ -21,6 +21,7 @@ from ..domain.ledger import Account, Entry
 from ..domain.policies import OutcomeSequence, parse_outcomes, parse_progression
 from ..domain.tasks import Status, Task, TaskBook, VideoSpec
 from ..domain.uploads import StoredFile, StoredImage, StoredMedia, Upload
+from ..domain.webhooks import Attempt, Delivery
 from ..domain.world import World
 from ..errors import StoreUnavailable
 from ..media.probe import ImageInfo, MediaInfo
@@ -41,7 +42,8 @@ META_INSERT = "INSERT OR REPLACE INTO meta VALUES (?,?)"
 # entry's balance, the sums of grants and captures, the holds of its running tasks), so
 # a create writes its task and one entry, not the team again.
 
-TEAM_INSERT = "INSERT OR REPLACE INTO teams VALUES (?,?,?,?,?,?,?)"
+TEAM_INSERT = "INSERT OR REPLACE INTO teams VALUES (?,?,?,?,?,?,?,?,?)"
+DELIVERY_INSERT = "INSERT OR REPLACE INTO deliveries VALUES (?,?,?)"
 BALANCES = """
 SELECT l.team, l.balance, sums.granted, sums.spent FROM ledger AS l JOIN (
     SELECT team, max(seq) AS last,
@@ -55,7 +57,8 @@ SELECT l.team, l.balance, sums.granted, sums.spent FROM ledger AS l JOIN (
 def team_row(team: Team) -> Row:
     progression = None if team.progression is None else str(team.progression)
     return (team.id, team.pending_cap, json.dumps(sorted(team.keys)), progression,
-            json.dumps(team.outcomes.names()), team.outcomes.taken, int(team.pinned))
+            json.dumps(team.outcomes.names()), team.outcomes.taken, int(team.pinned),
+            team.webhook_url, team.webhook_secret)
 
 
 def entry_rows(team_id: str, entries: Iterable[Entry]) -> list[Row]:
@@ -68,7 +71,7 @@ def read_entries(conn: sqlite3.Connection, team_id: str) -> list[Entry]:
 
 
 def read_team(row: Row) -> Team:
-    team_id, cap, keys, progression, outcomes, taken, pinned = row
+    team_id, cap, keys, progression, outcomes, taken, pinned, hook_url, hook_secret = row
     return Team(
         team_id,
         cap,
@@ -76,7 +79,26 @@ def read_team(row: Row) -> Team:
         None if progression is None else parse_progression(progression),
         OutcomeSequence(parse_outcomes(json.loads(outcomes)), taken),
         bool(pinned),
+        hook_url,
+        hook_secret,
     )
+
+
+# -- webhook deliveries ------------------------------------------------------------------
+
+
+def delivery_row(delivery: Delivery) -> Row:
+    view = delivery.view()
+    return (delivery.delivery_id, delivery.team_id, json.dumps(
+        {**view, "trace_id": delivery.trace_id}))
+
+
+def read_delivery(record: str) -> Delivery:
+    fields = json.loads(record)
+    attempts = [Attempt(**attempt) for attempt in fields["attempts"]]
+    return Delivery(fields["id"], fields["team"], fields["video_id"], fields["status"],
+                    fields["url"], fields["trace_id"], fields["created"], fields["next_at"],
+                    fields["state"], attempts)
 
 
 def read_balances(conn: sqlite3.Connection) -> dict[str, tuple[int, int, int]]:
@@ -208,6 +230,7 @@ def write_world(
         conn.executemany(TASK_INSERT, world.tasks.frozen())
     conn.executemany(UPLOAD_INSERT, map(upload_row, world.uploads.all()))
     conn.executemany(OFFSET_INSERT, world.offsets.items())
+    conn.executemany(DELIVERY_INSERT, map(delivery_row, world.deliveries.all()))
     write_faults(conn, world)
 
 
@@ -240,6 +263,8 @@ def read_world(
     for upload in map(read_upload, conn.execute("SELECT * FROM uploads ORDER BY id")):
         world.uploads.add(upload)
     world.offsets.update(conn.execute("SELECT * FROM offsets"))
+    for (record,) in conn.execute("SELECT record FROM deliveries ORDER BY id"):
+        world.deliveries.add(read_delivery(record))
     world.faults.next_id = fault_next_id
     for _, rule, draws in conn.execute("SELECT * FROM faults ORDER BY id"):
         world.faults.restore(FaultRule.model_validate_json(rule), draws)

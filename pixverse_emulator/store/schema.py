@@ -18,14 +18,14 @@ from pathlib import Path
 from ..domain.accounts import key_hash
 
 APPLICATION_ID = 0x50585645  # "PXVE"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TABLES = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE teams (
     id TEXT PRIMARY KEY, pending_cap INTEGER NOT NULL, keys TEXT NOT NULL,
     progression TEXT, outcomes TEXT NOT NULL, outcomes_next INTEGER NOT NULL,
-    pinned INTEGER NOT NULL DEFAULT 0
+    pinned INTEGER NOT NULL DEFAULT 0, webhook_url TEXT, webhook_secret TEXT
 ) WITHOUT ROWID;
 CREATE TABLE ledger (
     team TEXT NOT NULL, seq INTEGER NOT NULL, time REAL NOT NULL, kind TEXT NOT NULL,
@@ -45,8 +45,9 @@ CREATE INDEX uploads_by_team ON uploads (team);
 CREATE TABLE offsets (team TEXT PRIMARY KEY, seconds REAL NOT NULL) WITHOUT ROWID;
 CREATE TABLE faults (id INTEGER PRIMARY KEY, rule TEXT NOT NULL, draws INTEGER NOT NULL);
 CREATE TABLE blobs (token TEXT NOT NULL UNIQUE, data BLOB NOT NULL);
+CREATE TABLE deliveries (id INTEGER PRIMARY KEY, team TEXT NOT NULL, record TEXT NOT NULL);
 """
-STATE_TABLES = ("teams", "ledger", "tasks", "uploads", "offsets", "faults")
+STATE_TABLES = ("teams", "ledger", "tasks", "uploads", "offsets", "faults", "deliveries")
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -65,8 +66,16 @@ def _teams_pinned(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE teams ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0")
 
 
+def _webhooks(conn: sqlite3.Connection) -> None:
+    """3 -> 4: teams may have a webhook; deliveries of it are state."""
+    conn.execute("ALTER TABLE teams ADD COLUMN webhook_url TEXT")
+    conn.execute("ALTER TABLE teams ADD COLUMN webhook_secret TEXT")
+    conn.execute("CREATE TABLE deliveries (id INTEGER PRIMARY KEY, team TEXT NOT NULL, "
+                 "record TEXT NOT NULL)")
+
+
 # version N -> the step that turns a version-N file into a version N+1 one.
-MIGRATIONS: dict[int, Migration] = {1: _keys_as_hashes, 2: _teams_pinned}
+MIGRATIONS: dict[int, Migration] = {1: _keys_as_hashes, 2: _teams_pinned, 3: _webhooks}
 
 
 class StateFileError(Exception):

@@ -24,7 +24,7 @@ from .files import FileArea
 from .folder import STATE_DB, FolderLock
 from .schema import StateFileError, create, inspect, migrate, transaction
 
-TEAM_TABLES = ("teams", "ledger", "tasks", "uploads", "offsets")
+TEAM_TABLES = ("teams", "ledger", "tasks", "uploads", "offsets", "deliveries")
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -149,6 +149,9 @@ class SqliteStore:
             conn.executemany(rows.UPLOAD_INSERT, map(rows.upload_row, changes.uploads.values()))
         for team_id in changes.offsets:
             self._write_offset(conn, world, team_id)
+        if changes.deliveries:
+            conn.executemany(rows.DELIVERY_INSERT,
+                             map(rows.delivery_row, changes.deliveries.values()))
         if changes.faults:
             rows.write_faults(conn, world)
         if changes.meta:
