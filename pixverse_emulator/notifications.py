@@ -49,8 +49,9 @@ class Notifications(Control):
             self._scheduler.wake(at)
 
     def close(self, deadline: float | None = None) -> None:
-        if self._scheduler is not None:
-            self._scheduler.stop()
+        if self._scheduler is not None:  # within the shutdown budget, as the rest is
+            budget = 5.0 if deadline is None else max(0.0, deadline - time.monotonic())
+            self._scheduler.stop(budget)
         super().close(deadline)
 
     def deliveries(self, team: str | None = None) -> list[dict[str, Any]]:
