@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -36,6 +37,9 @@ class Control(Lifecycle):
                 "outcomes": team.outcomes.names(),
                 "now": self.now(team_id),
             }
+            if self.profile.credit_pools or account.package:
+                view["credit_monthly"] = account.monthly
+                view["credit_package"] = account.package
             if team.webhook_url is not None or team.webhook_secret is not None:
                 view["webhook_url"] = team.webhook_url  # shown once set; the secret never
                 view["webhook_secret"] = None if team.webhook_secret is None else REDACTED
@@ -70,8 +74,10 @@ class Control(Lifecycle):
         outcomes: str | list[str] | None = None,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
+        credit_package: int | None = None,
     ) -> dict[str, Any]:
         """Create or change a team. Policies are checked before anything changes.
+        `credits` sets the monthly credits, `credit_package` the package ones.
         `webhook_url` "" (or `webhook_secret` "") turns it off."""
         new_progression = checked(parse_progression, progression, "progression")
         new_outcomes = checked(parse_outcomes, outcomes, "outcomes")
@@ -90,6 +96,8 @@ class Control(Lifecycle):
                 team.pending_cap = pending_cap
             if credits is not None:
                 self.ledger.set_available(team_id, credits, now)
+            if credit_package is not None:
+                self.ledger.set_package(team_id, credit_package, now)
             if new_progression is not None:
                 team.progression = new_progression
             if new_outcomes is not None:
@@ -99,6 +107,17 @@ class Control(Lifecycle):
             if webhook_secret is not None:
                 team.webhook_secret = webhook_secret or None
             return self.team(team_id)
+
+    def balance(self, team_id: str) -> dict[str, Any]:
+        """The team's credits as PixVerse's balance route shows them (a team seen for
+        the first time opens with the default credits, all monthly)."""
+        with self._unit(team_id):
+            self._settle(team_id)
+            self._team(team_id)
+            account = self.ledger.account(team_id)
+            digest = hashlib.sha256(team_id.encode()).digest()
+            return {"account_id": int.from_bytes(digest[:4], "big"),
+                    "credit_monthly": account.monthly, "credit_package": account.package}
 
     def ledger_entries(self, team_id: str) -> list[Entry]:
         with self._unit(team_id):

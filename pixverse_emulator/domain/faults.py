@@ -28,8 +28,9 @@ EXACT: dict[tuple[str, str], str] = {
     ("POST", "/openapi/v2/video/lip_sync/generate"): "lip_sync",
     ("POST", "/openapi/v2/video/sound_effect/generate"): "sound_effect",
     ("GET", "/openapi/v2/video/lip_sync/tts_list"): "tts_list",
+    ("GET", "/openapi/v2/account/balance"): "balance",
 }
-EXTRA_ROUTES = ("lip_sync", "sound_effect", "tts_list")
+EXTRA_ROUTES = ("lip_sync", "sound_effect", "tts_list", "balance")
 PREFIXED: dict[str, tuple[str, int]] = {  # prefix -> (name, path segments after it)
     "/openapi/v2/video/result/": ("result", 1),
     "/files/": ("download", 2),
@@ -43,7 +44,7 @@ ROUTES: dict[str, tuple[str, str]] = {
 CREATE_ROUTES = ("text", "img", "transition", "fusion", "extend")
 RouteName = Literal[
     "*", "text", "img", "transition", "fusion", "extend", "image_upload", "media_upload",
-    "result", "download", "create", "lip_sync", "sound_effect", "tts_list", "webhook",
+    "result", "download", "create", "lip_sync", "sound_effect", "tts_list", "balance", "webhook",
 ]
 
 

@@ -15,6 +15,7 @@ from typing import Literal, NamedTuple, Protocol
 from ..errors import InsufficientCredits
 
 EntryKind = Literal["grant", "hold", "capture", "release"]
+Pool = Literal["monthly", "package"]
 
 
 class Entry(NamedTuple):  # a tuple: a data folder loads hundreds of thousands at start
@@ -23,7 +24,8 @@ class Entry(NamedTuple):  # a tuple: a data folder loads hundreds of thousands a
     kind: EntryKind
     amount: int
     video_id: int | None
-    balance: int  # available credits after this entry
+    balance: int  # available credits after this entry (both pools)
+    pool: Pool = "monthly"  # which credits it moved (PixVerse's monthly or package ones)
 
 
 class Spill(Protocol):
@@ -53,6 +55,8 @@ class Account:
     spent: int = 0
     granted: int = 0
     holds: dict[int, int] = field(default_factory=dict)
+    package: int = 0  # the part of `available` that is package credits
+    hold_pools: dict[int, Pool] = field(default_factory=dict)  # holds drawn from package
     recent: list[Entry] = field(default_factory=list)
     count: int = 0  # entries in all: the last one's seq
     older: Callable[[], list[Entry]] | None = None
@@ -74,9 +78,24 @@ class Account:
         self.recent = self.recent[max(0, seq + 1 - first):]
         self.older = older
 
-    def _append(self, time: float, kind: EntryKind, amount: int, video_id: int | None) -> None:
+    @property
+    def monthly(self) -> int:
+        return self.available - self.package
+
+    def _append(self, time: float, kind: EntryKind, amount: int, video_id: int | None,
+                pool: Pool = "monthly") -> None:
         self.count += 1
-        self.recent.append(Entry(self.count, time, kind, amount, video_id, self.available))
+        self.recent.append(
+            Entry(self.count, time, kind, amount, video_id, self.available, pool))
+
+    def pool_for(self, amount: int) -> Pool | None:
+        """Where a hold of `amount` comes from: monthly credits first, else package
+        credits; one pool pays the whole price (None: neither can)."""
+        if amount <= self.monthly:
+            return "monthly"
+        if amount <= self.package:
+            return "package"
+        return None
 
 
 class Ledger:
@@ -116,47 +135,71 @@ class Ledger:
         return list(self._accounts.values())
 
     def set_available(self, team_id: str, credits: int, at: float) -> None:
-        """Set the available balance, recorded as a grant of the difference."""
+        """Set the monthly balance (all that is available, without package credits),
+        recorded as a grant of the difference."""
         if credits < 0:
             raise ValueError("credits must be >= 0")
         account = self._accounts[team_id]
-        delta = credits - account.available
-        account.available = credits
+        delta = credits - account.monthly
+        account.available += delta
         account.granted += delta
         account._append(at, "grant", delta, None)
+        self._spill_if_long(account)
+
+    def set_package(self, team_id: str, credits: int, at: float) -> None:
+        """Set the package balance, recorded as a package grant of the difference."""
+        if credits < 0:
+            raise ValueError("credits must be >= 0")
+        account = self._accounts[team_id]
+        delta = credits - account.package
+        account.package = credits
+        account.available += delta
+        account.granted += delta
+        account._append(at, "grant", delta, None, "package")
         self._spill_if_long(account)
 
     def check_hold(self, team_id: str, amount: int) -> None:
         """Raise InsufficientCredits unless the team can pay `amount` now."""
         account = self._accounts[team_id]
-        if amount > account.available:
+        if account.pool_for(amount) is None:
+            held = (f"{account.available} available" if not account.package else
+                    f"{account.monthly} monthly and {account.package} package credits, "
+                    "and one of them must cover it")
             raise InsufficientCredits(
                 f"Insufficient balance: this task costs {amount} credits and the team has "
-                f"{account.available} available",
+                f"{held}",
                 reason="balance",
             )
 
     def hold(self, team_id: str, video_id: int, amount: int, at: float) -> None:
         self.check_hold(team_id, amount)
         account = self._accounts[team_id]
+        pool = account.pool_for(amount) or "monthly"
         account.available -= amount
+        if pool == "package":
+            account.package -= amount
+            account.hold_pools[video_id] = pool
         account.held += amount
         account.holds[video_id] = amount
-        account._append(at, "hold", amount, video_id)
+        account._append(at, "hold", amount, video_id, pool)
         self._spill_if_long(account)
 
     def capture(self, team_id: str, video_id: int, at: float) -> None:
         account = self._accounts[team_id]
         amount = account.holds.pop(video_id)
+        pool = account.hold_pools.pop(video_id, "monthly")
         account.held -= amount
         account.spent += amount
-        account._append(at, "capture", amount, video_id)
+        account._append(at, "capture", amount, video_id, pool)
         self._spill_if_long(account)
 
     def release(self, team_id: str, video_id: int, at: float) -> None:
         account = self._accounts[team_id]
         amount = account.holds.pop(video_id)
+        pool = account.hold_pools.pop(video_id, "monthly")
         account.held -= amount
         account.available += amount
-        account._append(at, "release", amount, video_id)
+        if pool == "package":
+            account.package += amount
+        account._append(at, "release", amount, video_id, pool)
         self._spill_if_long(account)

@@ -34,6 +34,7 @@ class TeamUpdate(_Admin):
     outcomes: str | list[str] | None = None
     webhook_url: Annotated[str, Field(max_length=2048, pattern=r"^(https?://\S+)?$")] | None = None
     webhook_secret: Annotated[str, Field(max_length=256)] | None = None
+    credit_package: Annotated[int, Field(ge=0)] | None = None
 
 
 class StatusChange(_Admin):

@@ -76,7 +76,21 @@ async def tts_list(
     return ok({"total": len(speakers), "data": data}, "Success")
 
 
-NAMES = {"/openapi/v2/video/lip_sync/generate": "lip_sync",
+class Balance(BaseModel):
+    account_id: int
+    credit_monthly: int
+    credit_package: int
+
+
+@router.get("/account/balance", responses={200: {"model": Envelope[Balance]}})
+async def balance(call: CallerDep) -> JSONResponse:
+    """The caller's credits: monthly ones are drawn first, package ones when the monthly
+    ones cannot pay a task's whole price."""
+    return ok(call.emulator.balance(call.team))
+
+
+NAMES = {"/openapi/v2/account/balance": "balance",
+         "/openapi/v2/video/lip_sync/generate": "lip_sync",
          "/openapi/v2/video/sound_effect/generate": "sound_effect",
          "/openapi/v2/video/lip_sync/tts_list": "tts_list"}
 

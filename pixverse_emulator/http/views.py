@@ -149,7 +149,7 @@ def task_summary(task: Task, base: str) -> dict[str, Any]:
 
 
 def ledger_entry(entry: Entry) -> dict[str, Any]:
-    return {
+    shown: dict[str, Any] = {
         "seq": entry.seq,
         "time": entry.time,
         "kind": entry.kind,
@@ -157,3 +157,6 @@ def ledger_entry(entry: Entry) -> dict[str, Any]:
         "video_id": entry.video_id,
         "balance": entry.balance,
     }
+    if entry.pool != "monthly":  # package credits exist on PixVerse's own platform only
+        shown["pool"] = entry.pool
+    return shown

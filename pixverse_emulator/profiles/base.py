@@ -62,6 +62,7 @@ class Profile:
     extra_routes: frozenset[str] = frozenset()
     speakers: tuple[tuple[str, str], ...] = ()  # TTS (speaker_id, name), in list order
     edit_pricing: EditPricing | None = None
+    credit_pools: bool = False  # monthly and package credits, as PixVerse keeps them
 
     def route_names(self) -> list[str]:
         """Every public route name this API has (the journal's and coverage's names)."""

@@ -124,7 +124,8 @@ PIXVERSE = Profile(
                   f"{', '.join(FAST_MODELS[:-1])}, and {FAST_MODELS[-1]}."),
     wire_errors=WIRE_ERRORS,
     bare_envelope=True,
-    extra_routes=frozenset({"lip_sync", "sound_effect", "tts_list"}),
+    extra_routes=frozenset({"lip_sync", "sound_effect", "tts_list", "balance"}),
     speakers=SPEAKERS,
     edit_pricing=EditPricing(lip_sync=lip_sync_price, sound_effect=sound_effect_price),
+    credit_pools=True,
 )

@@ -29,7 +29,7 @@ from ..media.probe import ImageInfo, MediaInfo
 Row = tuple[Any, ...]
 STATUSES = {int(status): status for status in Status}
 
-ENTRY_INSERT = "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,?,?)"
+ENTRY_INSERT = "INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,?,?,?)"
 TASK_INSERT = "INSERT OR REPLACE INTO tasks VALUES (?,?,?,?,?,?)"
 UPLOAD_INSERT = "INSERT OR REPLACE INTO uploads VALUES (?,?,?,?,?,?,?,?,?,?)"
 OFFSET_INSERT = "INSERT OR REPLACE INTO offsets VALUES (?,?)"
@@ -45,13 +45,16 @@ META_INSERT = "INSERT OR REPLACE INTO meta VALUES (?,?)"
 TEAM_INSERT = "INSERT OR REPLACE INTO teams VALUES (?,?,?,?,?,?,?,?,?)"
 DELIVERY_INSERT = "INSERT OR REPLACE INTO deliveries VALUES (?,?,?)"
 BALANCES = """
-SELECT l.team, l.balance, sums.granted, sums.spent FROM ledger AS l JOIN (
+SELECT l.team, l.balance, sums.granted, sums.spent, sums.package FROM ledger AS l JOIN (
     SELECT team, max(seq) AS last,
            coalesce(sum(CASE kind WHEN 'grant' THEN amount END), 0) AS granted,
-           coalesce(sum(CASE kind WHEN 'capture' THEN amount END), 0) AS spent
+           coalesce(sum(CASE kind WHEN 'capture' THEN amount END), 0) AS spent,
+           coalesce(sum(CASE WHEN pool = 'package' THEN CASE kind WHEN 'grant' THEN amount
+               WHEN 'hold' THEN -amount WHEN 'release' THEN amount END END), 0) AS package
     FROM ledger GROUP BY team
 ) AS sums ON l.team = sums.team AND l.seq = sums.last
 """
+PACKAGE_HOLDS = "SELECT team, video_id FROM ledger WHERE kind = 'hold' AND pool = 'package'"
 
 
 def team_row(team: Team) -> Row:
@@ -66,7 +69,7 @@ def entry_rows(team_id: str, entries: Iterable[Entry]) -> list[Row]:
 
 
 def read_entries(conn: sqlite3.Connection, team_id: str) -> list[Entry]:
-    query = "SELECT seq, time, kind, amount, video_id, balance FROM ledger WHERE team = ?"
+    query = "SELECT seq, time, kind, amount, video_id, balance, pool FROM ledger WHERE team = ?"
     return list(map(Entry._make, conn.execute(query + " ORDER BY seq", (team_id,))))
 
 
@@ -101,10 +104,10 @@ def read_delivery(record: str) -> Delivery:
                     fields["state"], attempts)
 
 
-def read_balances(conn: sqlite3.Connection) -> dict[str, tuple[int, int, int]]:
-    """Per team: (available, granted, spent), from its ledger."""
-    return {team: (available, granted, spent)
-            for team, available, granted, spent in conn.execute(BALANCES)}
+def read_balances(conn: sqlite3.Connection) -> dict[str, tuple[int, int, int, int]]:
+    """Per team: (available, granted, spent, package), from its ledger."""
+    return {team: (available, granted, spent, package)
+            for team, available, granted, spent, package in conn.execute(BALANCES)}
 
 
 # -- tasks -------------------------------------------------------------------------------
@@ -251,8 +254,9 @@ def read_world(
     balances = read_balances(conn)
     counts = entry_counts(conn)
     for team in map(read_team, conn.execute("SELECT * FROM teams")):
-        available, granted, spent = balances.get(team.id, (0, 0, 0))
-        account = Account(team.id, available, 0, spent, granted, count=counts.get(team.id, 0))
+        available, granted, spent, package = balances.get(team.id, (0, 0, 0, 0))
+        account = Account(team.id, available, 0, spent, granted, count=counts.get(team.id, 0),
+                          package=package)
         if lazy:
             account.older = partial(read_entries, conn, team.id)
         else:
@@ -260,6 +264,9 @@ def read_world(
         world.accounts.add(team)
         world.ledger.restore(account)
     load_tasks(world, conn.execute("SELECT * FROM tasks").fetchall())
+    for team_id, video_id in conn.execute(PACKAGE_HOLDS):  # running ones drew on package
+        if team_id in world.ledger and video_id in world.ledger.account(team_id).holds:
+            world.ledger.account(team_id).hold_pools[video_id] = "package"
     for upload in map(read_upload, conn.execute("SELECT * FROM uploads ORDER BY id")):
         world.uploads.add(upload)
     world.offsets.update(conn.execute("SELECT * FROM offsets"))

@@ -30,6 +30,7 @@ CREATE TABLE teams (
 CREATE TABLE ledger (
     team TEXT NOT NULL, seq INTEGER NOT NULL, time REAL NOT NULL, kind TEXT NOT NULL,
     amount INTEGER NOT NULL, video_id INTEGER, balance INTEGER NOT NULL,
+    pool TEXT NOT NULL DEFAULT 'monthly',
     PRIMARY KEY (team, seq)
 ) WITHOUT ROWID;
 CREATE TABLE tasks (
@@ -66,8 +67,10 @@ def _teams_pinned(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE teams ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0")
 
 
-def _webhooks(conn: sqlite3.Connection) -> None:
-    """3 -> 4: teams may have a webhook; deliveries of it are state."""
+def _webhooks_and_pools(conn: sqlite3.Connection) -> None:
+    """3 -> 4: teams may have a webhook, deliveries of it are state, and ledger entries
+    name the pool of credits they moved (all earlier ones: monthly)."""
+    conn.execute("ALTER TABLE ledger ADD COLUMN pool TEXT NOT NULL DEFAULT 'monthly'")
     conn.execute("ALTER TABLE teams ADD COLUMN webhook_url TEXT")
     conn.execute("ALTER TABLE teams ADD COLUMN webhook_secret TEXT")
     conn.execute("CREATE TABLE deliveries (id INTEGER PRIMARY KEY, team TEXT NOT NULL, "
@@ -75,7 +78,7 @@ def _webhooks(conn: sqlite3.Connection) -> None:
 
 
 # version N -> the step that turns a version-N file into a version N+1 one.
-MIGRATIONS: dict[int, Migration] = {1: _keys_as_hashes, 2: _teams_pinned, 3: _webhooks}
+MIGRATIONS: dict[int, Migration] = {1: _keys_as_hashes, 2: _teams_pinned, 3: _webhooks_and_pools}
 
 
 class StateFileError(Exception):

@@ -17,6 +17,11 @@ from ..domain.ledger import Entry, EntryKind
 
 RECORD = struct.Struct("<qdBqqq")  # seq, time, kind, amount, video_id (-1: none), balance
 KINDS: tuple[EntryKind, ...] = get_args(EntryKind)
+PACKAGE = len(KINDS)  # added to the kind's number for an entry of package credits
+
+
+def _kind_number(entry: Entry) -> int:
+    return KINDS.index(entry.kind) + (PACKAGE if entry.pool == "package" else 0)
 
 
 class FileSpill:
@@ -29,7 +34,7 @@ class FileSpill:
 
     def append(self, team_id: str, entries: list[Entry]) -> None:
         packed = b"".join(
-            RECORD.pack(e.seq, e.time, KINDS.index(e.kind), e.amount,
+            RECORD.pack(e.seq, e.time, _kind_number(e), e.amount,
                         -1 if e.video_id is None else e.video_id, e.balance)
             for e in entries
         )
@@ -39,7 +44,8 @@ class FileSpill:
     def read(self, team_id: str) -> list[Entry]:
         path = self._file(team_id)
         data = path.read_bytes() if path.exists() else b""
-        return [Entry(seq, time, KINDS[kind], amount, None if video < 0 else video, balance)
+        return [Entry(seq, time, KINDS[kind % PACKAGE], amount, None if video < 0 else video,
+                      balance, "package" if kind >= PACKAGE else "monthly")
                 for seq, time, kind, amount, video, balance in RECORD.iter_unpack(data)]
 
     def forget(self, team_id: str) -> None:

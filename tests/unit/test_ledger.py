@@ -99,3 +99,19 @@ def test_a_data_folder_keeps_written_entries_out_of_memory(tmp_path: Any) -> Non
     assert account.recent == [] and account.count == 4
     assert [e.balance for e in emulator.ledger_entries("t")] == [10_000, 5, 6, 7]
     emulator.close()
+
+
+def test_spilled_entries_keep_their_pool(tmp_path: Any) -> None:
+    from pixverse_emulator.domain.ledger import RECENT_MAX
+    from pixverse_emulator.store.spill import FileSpill
+
+    ledger = Ledger(FileSpill(tmp_path))
+    ledger.open("t", 0, 0.0)
+    ledger.set_package("t", 10**6, 0.0)
+    for video_id in range(RECENT_MAX):  # package holds and releases, past the limit
+        ledger.hold("t", video_id, 1, 1.0)
+        ledger.release("t", video_id, 2.0)
+    account = ledger.account("t")
+    assert len(account.recent) < account.count  # some went to the spill file
+    pools = {e.pool for e in account.entries if e.kind in ("hold", "release")}
+    assert pools == {"package"} and account.package == 10**6 and account.monthly == 0
