@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from .domain import edits, references, rules
+from .domain import edits, keyframes, references, rules
 from .domain.directives import Directives, parse_directives
 from .domain.policies import (
     checked,
@@ -23,7 +23,7 @@ from .domain.policies import (
     parse_progression,
     schedule,
 )
-from .domain.schemas import CreateRequest, EditRequest
+from .domain.schemas import CreateRequest, EditRequest, MultiTransitionCreate
 from .domain.tasks import Status, Task, VideoSpec
 from .domain.uploads import (
     MediaKind,
@@ -97,12 +97,34 @@ class Emulator(Snapshots):
 
         def planned() -> Plan:
             speakers = [speaker_id for speaker_id, _ in self.profile.speakers]
+            restyles = [restyle_id for restyle_id, _, _ in self.profile.restyles]
             found = edits.plan(route, request, self.world.uploads, self.world.tasks, team_id,
-                               pricing, speakers)
+                               pricing, speakers, restyles)
             source = found.source
+            seed = getattr(request, "seed", None) or 0
             return Plan("", found.quality, found.price,
-                        VideoSpec(source.width, source.height, source.seconds, True, 0),
-                        NO_DIRECTIVES)
+                        VideoSpec(source.width, source.height, source.seconds,
+                                  found.has_audio, seed),
+                        parse_directives(getattr(request, "restyle_prompt", None) or ""))
+
+        return self._create(team_id, route, request, trace_id, planned)
+
+    def submit_multi_transition(
+        self, team_id: str, request: MultiTransitionCreate, trace_id: str | None = None
+    ) -> Submission:
+        """A video through 2 to 7 uploaded images (`domain/keyframes.py`)."""
+        pricing = self.profile.edit_pricing
+        assert pricing is not None, "the route exists only where the profile prices it"
+        route = "multi_transition"
+
+        def planned() -> Plan:
+            self.profile.check_model(route, request.model)
+            directives = parse_directives(keyframes.prompts(request))
+            shape = keyframes.plan(request, self.world.uploads, team_id)
+            price = pricing.multi_transition(request.quality, int(shape.seconds))
+            return Plan(request.model, request.quality, price,
+                        VideoSpec(shape.width, shape.height, shape.seconds, False,
+                                  request.seed or 0), directives)
 
         return self._create(team_id, route, request, trace_id, planned)
 

@@ -1,4 +1,4 @@
-"""Tasks made from a video rather than a prompt: lip sync and sound effects.
+"""Tasks made from a video rather than a prompt: lip sync, sound effects and restyle.
 
 `plan` checks an edit's body against what it names (the source video, the audio or the
 TTS speaker) and works out what the result will be: the source's picture and length,
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..errors import InvalidParameter
 from . import rules
 from .references import VideoSource, check_one_source, check_owner, video_source
-from .schemas import EditRequest, LipSyncCreate
+from .schemas import EditRequest, LipSyncCreate, RestyleCreate
 from .tasks import TaskBook
 from .uploads import UploadStore
 
@@ -25,6 +25,8 @@ URL_AUDIO_SECONDS = 5.0
 class EditPricing:
     lip_sync: Callable[[float | None, str | None], int]  # (audio seconds, TTS text)
     sound_effect: Callable[[float], int]  # the video's seconds
+    restyle: Callable[[float], int]  # the video's seconds
+    multi_transition: Callable[[str, int], int]  # (quality, seconds)
 
 
 @dataclass(frozen=True)
@@ -32,19 +34,46 @@ class EditPlan:
     source: VideoSource
     quality: str  # the nearest quality to the source's size, for `resolution_ratio`
     price: int
+    has_audio: bool  # the result's: edits that add sound have it, restyle keeps the source's
 
 
 def plan(route: str, request: EditRequest, uploads: UploadStore, tasks: TaskBook,
-         team_id: str, pricing: EditPricing, speakers: Sequence[str]) -> EditPlan:
+         team_id: str, pricing: EditPricing, speakers: Sequence[str],
+         restyles: Sequence[int]) -> EditPlan:
     check_one_source(route, request)
+    has_audio = True
     if isinstance(request, LipSyncCreate):
         audio_seconds = _audio(request, uploads, team_id, speakers)
         source = video_source(uploads, tasks, team_id, route, request)
         price = pricing.lip_sync(audio_seconds, request.lip_sync_tts_content)
+    elif isinstance(request, RestyleCreate):
+        _check_style(request, restyles)
+        source = video_source(uploads, tasks, team_id, route, request)
+        _check_restyle_source(source)
+        price, has_audio = pricing.restyle(source.seconds), source.has_audio
     else:
         source = video_source(uploads, tasks, team_id, route, request)
         price = pricing.sound_effect(source.seconds)
-    return EditPlan(source, nearest_quality(source.width, source.height), price)
+    return EditPlan(source, nearest_quality(source.width, source.height), price, has_audio)
+
+
+def _check_style(request: RestyleCreate, restyles: Sequence[int]) -> None:
+    if (request.restyle_id is None) == (request.restyle_prompt is None):
+        raise InvalidParameter('Either "restyle_id" or "restyle_prompt" must be provided '
+                               "(not both)", reason="restyle.one_style")
+    if request.restyle_id is not None and request.restyle_id not in restyles:
+        raise InvalidParameter(
+            f"restyle_id: no preset {request.restyle_id} "
+            "(GET /openapi/v2/video/restyle/list lists them)", reason="restyle.unknown_style")
+
+
+def _check_restyle_source(source: VideoSource) -> None:
+    sides = (source.width, source.height)
+    if source.seconds > rules.RESTYLE_SOURCE_MAX_SECONDS or max(sides) > 1920:
+        raise InvalidParameter(
+            f"restyle: the source video is {source.width}x{source.height}, "
+            f"{source.seconds:g} s; restyle takes up to {rules.RESTYLE_SOURCE_MAX_SECONDS:g} s "
+            "and 1920 px per side", reason="restyle.source")
 
 
 def _audio(request: LipSyncCreate, uploads: UploadStore, team_id: str,

@@ -29,8 +29,12 @@ EXACT: dict[tuple[str, str], str] = {
     ("POST", "/openapi/v2/video/sound_effect/generate"): "sound_effect",
     ("GET", "/openapi/v2/video/lip_sync/tts_list"): "tts_list",
     ("GET", "/openapi/v2/account/balance"): "balance",
+    ("POST", "/openapi/v2/video/restyle/generate"): "restyle",
+    ("GET", "/openapi/v2/video/restyle/list"): "restyle_list",
+    ("POST", "/openapi/v2/video/multi_transition/generate"): "multi_transition",
 }
-EXTRA_ROUTES = ("lip_sync", "sound_effect", "tts_list", "balance")
+EXTRA_ROUTES = ("lip_sync", "sound_effect", "tts_list", "balance", "restyle", "restyle_list",
+                "multi_transition")
 PREFIXED: dict[str, tuple[str, int]] = {  # prefix -> (name, path segments after it)
     "/openapi/v2/video/result/": ("result", 1),
     "/files/": ("download", 2),
@@ -44,7 +48,8 @@ ROUTES: dict[str, tuple[str, str]] = {
 CREATE_ROUTES = ("text", "img", "transition", "fusion", "extend")
 RouteName = Literal[
     "*", "text", "img", "transition", "fusion", "extend", "image_upload", "media_upload",
-    "result", "download", "create", "lip_sync", "sound_effect", "tts_list", "balance", "webhook",
+    "result", "download", "create", "lip_sync", "sound_effect", "tts_list", "balance",
+    "restyle", "restyle_list", "multi_transition", "webhook",
 ]
 
 

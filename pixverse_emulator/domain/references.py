@@ -82,15 +82,15 @@ def resolve(
 ) -> Shape:
     seconds = float(request.duration)
     if isinstance(request, ImageCreate):
-        image = _image(uploads, team_id, "img_id", request.img_id)
-        return _picture(request.quality, request.aspect_ratio, image, seconds)
+        image = owned_image(uploads, team_id, "img_id", request.img_id)
+        return picture(request.quality, request.aspect_ratio, image, seconds)
     if isinstance(request, TransitionCreate):
-        first = _image(uploads, team_id, "first_frame_img", request.first_frame_img)
-        _image(uploads, team_id, "last_frame_img", request.last_frame_img)
-        return _picture(request.quality, request.aspect_ratio, first, seconds)
+        first = owned_image(uploads, team_id, "first_frame_img", request.first_frame_img)
+        owned_image(uploads, team_id, "last_frame_img", request.last_frame_img)
+        return picture(request.quality, request.aspect_ratio, first, seconds)
     if isinstance(request, FusionCreate):
         for i, ref in enumerate(request.image_references):
-            _image(uploads, team_id, f"image_references[{i}].img_id", ref.img_id)
+            owned_image(uploads, team_id, f"image_references[{i}].img_id", ref.img_id)
     if isinstance(request, ExtendCreate):
         found = video_source(uploads, tasks, team_id, "extend", request)
         _check_extend_source(found.width, found.height, found.seconds)
@@ -115,7 +115,7 @@ def _check_extend_source(width: int, height: int, seconds: float) -> None:
         )
 
 
-def _image(uploads: UploadStore, team_id: str, field: str, img_id: int) -> StoredImage:
+def owned_image(uploads: UploadStore, team_id: str, field: str, img_id: int) -> StoredImage:
     image = uploads.images.get(img_id)
     if image is None:
         raise InvalidParameter(
@@ -126,7 +126,7 @@ def _image(uploads: UploadStore, team_id: str, field: str, img_id: int) -> Store
     return image
 
 
-def _picture(quality: str, ratio: str | None, image: StoredImage, seconds: float) -> Shape:
+def picture(quality: str, ratio: str | None, image: StoredImage, seconds: float) -> Shape:
     """I2V and transition follow the image's own ratio unless one is asked for."""
     if ratio is None:
         info = image.info

@@ -31,6 +31,9 @@ REFERENCES_MIN, REFERENCES_MAX = 1, 7
 EXTEND_SOURCE_MAX_SECONDS = 40.0
 EXTEND_SOURCE_SIDES = (2, 1920)
 REF_NAME_MAX = 30
+KEYFRAMES_MIN, KEYFRAMES_MAX = 2, 7  # multi-transition's images
+KEYFRAMES_SECONDS_MAX = 30  # multi-transition's whole video
+RESTYLE_SOURCE_MAX_SECONDS = 16.0  # restyle's source video (PixVerse: up to 16 s, 1920 px)
 TTS_CONTENT_MAX = 200  # PixVerse's pages say about 140 characters; its MCP client caps 200
 
 PROMPT_LIMITS: dict[Route, int] = {

@@ -105,7 +105,33 @@ class SoundEffectCreate(_VideoEdit):
     original_sound_switch: bool = False
 
 
-EditRequest = LipSyncCreate | SoundEffectCreate
+class RestyleCreate(_VideoEdit):
+    """The video redrawn in a preset style (`restyle_id`) or a described one."""
+
+    restyle_id: ResourceId | None = None
+    restyle_prompt: Prompt | None = None
+    seed: Seed | None = None
+
+
+EditRequest = LipSyncCreate | SoundEffectCreate | RestyleCreate
+
+
+class Keyframe(_Request):
+    img_id: ResourceId
+    duration: Annotated[int, Field(ge=0, le=rules.KEYFRAMES_SECONDS_MAX)] = 0
+    prompt: ShortPrompt | None = None
+
+
+class MultiTransitionCreate(_Request):
+    """2 to 7 uploaded images, each shown for its `duration` and blended into the next."""
+
+    model: str = Field(description="v3.5, v4, v4.5 or v5")
+    quality: rules.Quality
+    multi_transition: Annotated[list[Keyframe], Field(min_length=rules.KEYFRAMES_MIN,
+                                                      max_length=rules.KEYFRAMES_MAX)]
+    motion_mode: rules.MotionMode | None = None
+    seed: Seed | None = None
+    water_mark: bool = False
 
 R = TypeVar("R")
 

@@ -19,7 +19,7 @@ from .fault_injector import DOWNLOAD
 router = APIRouter(prefix="/_emulator", include_in_schema=False)
 
 SET_BY_EMULATOR = ("id", "fired")
-READ_ROUTES = ("result", DOWNLOAD, "tts_list", "balance")
+READ_ROUTES = ("result", DOWNLOAD, "tts_list", "balance", "restyle_list")
 READ_METHODS = frozenset({"GET", "HEAD"})
 WRITE_METHODS = frozenset({"POST"})
 ANY_METHOD = READ_METHODS | WRITE_METHODS

@@ -4,15 +4,25 @@ another profile they do not exist (404, like any unknown route)."""
 
 from __future__ import annotations
 
+import struct
+import zlib
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
-from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
-from ..domain.schemas import EditRequest, Envelope, LipSyncCreate, SoundEffectCreate
+from ..domain.schemas import (
+    EditRequest,
+    Envelope,
+    LipSyncCreate,
+    MultiTransitionCreate,
+    RestyleCreate,
+    SoundEffectCreate,
+)
+from ..errors import NotFound
 from ..profiles import Profile
 from . import views
 from .api import body_doc
@@ -23,7 +33,8 @@ PAGE_SIZE_MAX = 100
 
 router = APIRouter(prefix="/openapi/v2", tags=["PixVerse platform"])
 EDITS: dict[str, type[BaseModel]] = {"lip_sync": LipSyncCreate,
-                                      "sound_effect": SoundEffectCreate}
+                                      "sound_effect": SoundEffectCreate,
+                                      "restyle": RestyleCreate}
 
 
 class EditResp(BaseModel):
@@ -76,6 +87,54 @@ async def tts_list(
     return ok({"total": len(speakers), "data": data}, "Success")
 
 
+@router.post("/video/multi_transition/generate",
+             responses={200: {"model": Envelope[EditResp]}},
+             openapi_extra=body_doc(MultiTransitionCreate))
+async def multi_transition_generate(request: Request) -> JSONResponse:
+    create = await MULTI_TRANSITION(request)
+    call = create.call
+    submission = call.emulator.submit_multi_transition(call.team, create.body, call.trace_id)
+    request.scope["state"]["video_id"] = submission.task.video_id
+    return ok(views.created(submission.task, call.emulator.profile.credits_unit))
+
+
+MULTI_TRANSITION = create_call(MultiTransitionCreate)
+
+
+class RestylePreset(BaseModel):
+    restyle_id: int
+    restyle_name: str
+    restyle_prompt: str
+    cover_url: str
+
+
+@router.get("/video/restyle/list", responses={200: {"model": Envelope[list[RestylePreset]]}})
+async def restyle_list(
+    call: CallerDep,
+    page_num: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX)] = 20,
+) -> JSONResponse:
+    """The restyle presets, a page at a time: a list, as PixVerse answers it."""
+    presets = call.emulator.profile.restyles[(page_num - 1) * page_size:page_num * page_size]
+    return ok([{"restyle_id": restyle_id, "restyle_name": name, "restyle_prompt": prompt,
+                "cover_url": f"{call.base_url}{COVERS}/{restyle_id}.png"}
+               for restyle_id, name, prompt in presets], "Success")
+
+
+COVERS = "/covers/restyle"
+
+
+async def restyle_cover(request: Request) -> Response:
+    """A preset's cover picture: a small PNG in a colour of its own."""
+    name = request.path_params["name"]
+    emulator = request.app.state.emulator
+    ids = {f"{restyle_id}.png": restyle_id for restyle_id, _, _ in emulator.profile.restyles}
+    if name not in ids:
+        raise NotFound(f"no restyle cover {name!r}", reason="route")
+    return Response(cover_png(ids[name]), media_type="image/png",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
 class Balance(BaseModel):
     account_id: int
     credit_monthly: int
@@ -90,11 +149,31 @@ async def balance(call: CallerDep) -> JSONResponse:
 
 
 NAMES = {"/openapi/v2/account/balance": "balance",
+         "/openapi/v2/video/restyle/generate": "restyle",
+         "/openapi/v2/video/restyle/list": "restyle_list",
+         "/openapi/v2/video/multi_transition/generate": "multi_transition",
          "/openapi/v2/video/lip_sync/generate": "lip_sync",
          "/openapi/v2/video/sound_effect/generate": "sound_effect",
          "/openapi/v2/video/lip_sync/tts_list": "tts_list"}
 
 
 def routes_for(profile: Profile) -> list[BaseRoute]:
-    return [route for route in router.routes
-            if NAMES[getattr(route, "path", "")] in profile.extra_routes]
+    routes = [route for route in router.routes
+              if NAMES[getattr(route, "path", "")] in profile.extra_routes]
+    if profile.restyles:  # the covers the restyle list points at
+        routes.append(Route(COVERS + "/{name}", restyle_cover, methods=["GET"]))
+    return routes
+
+
+def cover_png(restyle_id: int, side: int = 64) -> bytes:
+    """A solid square PNG whose colour comes from the id."""
+    rgb = bytes(((restyle_id >> shift) & 0xFF) | 0x40 for shift in (0, 8, 16))
+    rows = b"".join(b"\x00" + rgb * side for _ in range(side))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))

@@ -63,6 +63,8 @@ class Profile:
     speakers: tuple[tuple[str, str], ...] = ()  # TTS (speaker_id, name), in list order
     edit_pricing: EditPricing | None = None
     credit_pools: bool = False  # monthly and package credits, as PixVerse keeps them
+    # Restyle presets: (restyle_id, name, prompt), in list order.
+    restyles: tuple[tuple[int, str, str], ...] = ()
 
     def route_names(self) -> list[str]:
         """Every public route name this API has (the journal's and coverage's names)."""
@@ -93,16 +95,21 @@ class Profile:
                 return found
         return None
 
-    def check(self, route: str, request: CreateRequest) -> None:
-        rules = self.models.get(request.model)
+    def check_model(self, route: str, model: str) -> ModelRules:
+        """The model's rules, if it exists here and makes this route's videos."""
+        rules = self.models.get(model)
         if rules is None:
-            raise self.unsupported_model(request.model)
-        model = request.model
+            raise self.unsupported_model(model)
         if route not in rules.routes:
             raise InvalidParameter(
                 f"model: {model} does not support {route} generation "
                 f"(models that do: {', '.join(self.models_for(route))})",
                 reason="model_support.route")
+        return rules
+
+    def check(self, route: str, request: CreateRequest) -> None:
+        model = request.model
+        rules = self.check_model(route, model)
         self._check_duration(model, rules, request)
         ratio = getattr(request, "aspect_ratio", None)
         if ratio is not None and ratio not in rules.aspect_ratios:

@@ -17,7 +17,7 @@ from .base import ModelRules, Profile, WireError
 BASE_RATIOS = frozenset({"16:9", "4:3", "1:1", "3:4", "9:16"})
 WIDE_RATIOS = BASE_RATIOS | {"2:3", "3:2", "21:9"}
 CREATES = frozenset({"text", "img", "transition", "fusion", "extend"})
-NO_FUSION = CREATES - {"fusion"}
+NO_FUSION = CREATES - {"fusion"} | {"multi_transition"}
 FIVE_EIGHT = frozenset({5, 8})
 FIVE_EIGHT_TEN = frozenset({5, 8, 10})
 FIVE = frozenset({5})
@@ -34,8 +34,9 @@ def _classic(routes: frozenset[str], max_references: int = 7) -> ModelRules:
 MODELS: dict[str, ModelRules] = {
     "v3.5": _classic(NO_FUSION),
     "v4": _classic(NO_FUSION),
-    "v4.5": _classic(CREATES, max_references=3),
-    "v5": ModelRules(routes=CREATES, aspect_ratios=BASE_RATIOS, durations=FIVE_EIGHT,
+    "v4.5": _classic(CREATES | {"multi_transition"}, max_references=3),
+    "v5": ModelRules(routes=CREATES | {"multi_transition"}, aspect_ratios=BASE_RATIOS,
+                     durations=FIVE_EIGHT,
                      audio=False, max_references=3),
     "v5.5": ModelRules(routes=CREATES, aspect_ratios=BASE_RATIOS, durations=FIVE_EIGHT_TEN,
                        durations_by_quality={"1080p": FIVE_EIGHT}),
@@ -71,6 +72,30 @@ def lip_sync_price(audio_seconds: float | None, tts_text: str | None) -> int:
     if tts_text is not None:
         return 4 * math.ceil(len(tts_text.encode()) / 15)
     return 4 * math.ceil(audio_seconds or 0)
+
+
+def restyle_price(seconds: float) -> int:
+    """9 credits per started second of the source: v5's 540p rate (PixVerse publishes no
+    restyle price)."""
+    return 9 * math.ceil(seconds)
+
+
+def multi_transition_price(quality: str, seconds: int) -> int:
+    """The v3.5 to v5 table's rate per second of the whole video (its tiers by length
+    are not published)."""
+    return CLASSIC_5S[quality] * seconds // 5
+
+
+# Restyle presets (restyle_id, name, prompt). The first two ids are ones seen in a
+# public client; the rest are the emulator's own.
+RESTYLES: tuple[tuple[int, str, str], ...] = (
+    (322878269109312, "Simpson", "a yellow-skinned cartoon family style, bold outlines"),
+    (322004186061696, "Van Gogh", "thick swirling oil brush strokes, starry night palette"),
+    (330000000000001, "Clay", "handmade clay stop-motion look, soft studio light"),
+    (330000000000002, "Anime", "cel-shaded anime style, clean lines, vivid colors"),
+    (330000000000003, "Cyberpunk", "neon-lit cyberpunk city style, rain and reflections"),
+    (330000000000004, "Watercolor", "soft watercolor painting on textured paper"),
+)
 
 
 def sound_effect_price(seconds: float) -> int:
@@ -124,8 +149,11 @@ PIXVERSE = Profile(
                   f"{', '.join(FAST_MODELS[:-1])}, and {FAST_MODELS[-1]}."),
     wire_errors=WIRE_ERRORS,
     bare_envelope=True,
-    extra_routes=frozenset({"lip_sync", "sound_effect", "tts_list", "balance"}),
+    extra_routes=frozenset({"lip_sync", "sound_effect", "tts_list", "balance", "restyle",
+                            "restyle_list", "multi_transition"}),
     speakers=SPEAKERS,
-    edit_pricing=EditPricing(lip_sync=lip_sync_price, sound_effect=sound_effect_price),
+    edit_pricing=EditPricing(lip_sync=lip_sync_price, sound_effect=sound_effect_price,
+                             restyle=restyle_price, multi_transition=multi_transition_price),
     credit_pools=True,
+    restyles=RESTYLES,
 )
