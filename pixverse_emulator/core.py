@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from .domain import edits, keyframes, references, rules
+from .domain import edits, keyframes, masks, references, rules
 from .domain.directives import Directives, parse_directives
 from .domain.policies import (
     checked,
@@ -23,7 +23,7 @@ from .domain.policies import (
     parse_progression,
     schedule,
 )
-from .domain.schemas import CreateRequest, EditRequest, MultiTransitionCreate
+from .domain.schemas import CreateRequest, EditRequest, MaskSelection, MultiTransitionCreate
 from .domain.tasks import Status, Task, VideoSpec
 from .domain.uploads import (
     MediaKind,
@@ -108,6 +108,34 @@ class Emulator(Snapshots):
                         parse_directives(getattr(request, "restyle_prompt", None) or ""))
 
         return self._create(team_id, route, request, trace_id, planned)
+
+    def select_masks(self, team_id: str, request: MaskSelection, base_url: str
+                     ) -> dict[str, Any]:
+        """Mask selection: answered at once (no task), charged at once."""
+        pricing = self.profile.edit_pricing
+        assert pricing is not None, "the route exists only where the profile prices it"
+        with self._unit(team_id):
+            now = self._settle(team_id)
+            references.check_one_source("mask_selection", request)
+            source = references.video_source(self.world.uploads, self.world.tasks, team_id,
+                                             "mask_selection", request)
+            masks.check_keyframe("keyframe_id", request.keyframe_id, source)
+            self._team(team_id)
+            ledger = self.world.ledger
+            ledger.check_hold(team_id, pricing.mask_selection)
+            charge_id = self._new_id()
+            ledger.hold(team_id, charge_id, pricing.mask_selection, now)
+            ledger.capture(team_id, charge_id, now)
+            self._changes.ledger(team_id)
+            size = f"{source.width}x{source.height}"
+            key = masks.source_key(request.source_video_id, request.video_media_id)
+            found = masks.masks(team_id, key, request.keyframe_id)
+            return {"keyframe_id": request.keyframe_id,
+                    "keyframe_url": f"{base_url}/covers/frame/{size}/{request.keyframe_id}.png",
+                    "credits": pricing.mask_selection,
+                    "mask_info": [{"mask_id": m.mask_id, "mask_name": m.mask_name,
+                                   "mask_url": f"{base_url}/covers/mask/{size}/{m.mask_name}.png"}
+                                  for m in found]}
 
     def submit_multi_transition(
         self, team_id: str, request: MultiTransitionCreate, trace_id: str | None = None

@@ -11,9 +11,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..errors import InvalidParameter
-from . import rules
-from .references import VideoSource, check_one_source, check_owner, video_source
-from .schemas import EditRequest, LipSyncCreate, RestyleCreate
+from . import masks, rules
+from .references import (
+    VideoSource,
+    check_one_source,
+    check_owner,
+    owned_image,
+    picture,
+    video_source,
+)
+from .schemas import (
+    EditRequest,
+    LipSyncCreate,
+    MimicCreate,
+    ModifyCreate,
+    RestyleCreate,
+    SwapCreate,
+)
 from .tasks import TaskBook
 from .uploads import UploadStore
 
@@ -26,6 +40,8 @@ class EditPricing:
     lip_sync: Callable[[float | None, str | None], int]  # (audio seconds, TTS text)
     sound_effect: Callable[[float], int]  # the video's seconds
     restyle: Callable[[float], int]  # the video's seconds
+    subject: Callable[[str, float], int]  # swap, mimic, modify: (quality, video's seconds)
+    mask_selection: int  # credits, charged at once
     multi_transition: Callable[[str, int], int]  # (quality, seconds)
 
 
@@ -51,10 +67,40 @@ def plan(route: str, request: EditRequest, uploads: UploadStore, tasks: TaskBook
         source = video_source(uploads, tasks, team_id, route, request)
         _check_restyle_source(source)
         price, has_audio = pricing.restyle(source.seconds), source.has_audio
+    elif isinstance(request, SwapCreate | MimicCreate | ModifyCreate):
+        return _subject_plan(route, request, uploads, tasks, team_id, pricing)
     else:
         source = video_source(uploads, tasks, team_id, route, request)
         price = pricing.sound_effect(source.seconds)
     return EditPlan(source, nearest_quality(source.width, source.height), price, has_audio)
+
+
+def _subject_plan(route: str, request: SwapCreate | MimicCreate | ModifyCreate,
+                  uploads: UploadStore, tasks: TaskBook, team_id: str,
+                  pricing: EditPricing) -> EditPlan:
+    """Swap, mimic and modify: the video's length and sound at the asked quality, in the
+    shape of the video (swap, modify) or of the image that takes its motion (mimic)."""
+    source = video_source(uploads, tasks, team_id, route, request)
+    key = masks.source_key(request.source_video_id, request.video_media_id)
+    if isinstance(request, SwapCreate):
+        masks.check_keyframe("keyframe_id", request.keyframe_id, source)
+        masks.check_masks(team_id, key, request.keyframe_id, [request.mask_id])
+        owned_image(uploads, team_id, "img_id", request.img_id)
+    elif isinstance(request, ModifyCreate):
+        masks.check_keyframe("keyframe_ids", request.keyframe_ids, source)
+        masks.check_masks(team_id, key, request.keyframe_ids, request.mask_ids)
+        for i, img_id in enumerate(request.img_ids):
+            owned_image(uploads, team_id, f"img_ids[{i}]", img_id)
+    if isinstance(request, MimicCreate):
+        image = owned_image(uploads, team_id, "img_id", request.img_id)
+        shape = picture(request.quality, None, image, source.seconds)
+        width, height = shape.width, shape.height
+    else:
+        width, height = rules.output_size(request.quality,
+                                          rules.nearest_ratio(source.width, source.height))
+    output = VideoSource(width, height, source.seconds, source.has_audio)
+    return EditPlan(output, request.quality, pricing.subject(request.quality, source.seconds),
+                    source.has_audio)
 
 
 def _check_style(request: RestyleCreate, restyles: Sequence[int]) -> None:

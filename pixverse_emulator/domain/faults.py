@@ -32,9 +32,13 @@ EXACT: dict[tuple[str, str], str] = {
     ("POST", "/openapi/v2/video/restyle/generate"): "restyle",
     ("GET", "/openapi/v2/video/restyle/list"): "restyle_list",
     ("POST", "/openapi/v2/video/multi_transition/generate"): "multi_transition",
+    ("POST", "/openapi/v2/video/mask/selection"): "mask_selection",
+    ("POST", "/openapi/v2/video/swap/generate"): "swap",
+    ("POST", "/openapi/v2/video/mimic/generate"): "mimic",
+    ("POST", "/openapi/v2/video/modify/generate"): "modify",
 }
 EXTRA_ROUTES = ("lip_sync", "sound_effect", "tts_list", "balance", "restyle", "restyle_list",
-                "multi_transition")
+                "multi_transition", "mask_selection", "swap", "mimic", "modify")
 PREFIXED: dict[str, tuple[str, int]] = {  # prefix -> (name, path segments after it)
     "/openapi/v2/video/result/": ("result", 1),
     "/files/": ("download", 2),
@@ -49,7 +53,8 @@ CREATE_ROUTES = ("text", "img", "transition", "fusion", "extend")
 RouteName = Literal[
     "*", "text", "img", "transition", "fusion", "extend", "image_upload", "media_upload",
     "result", "download", "create", "lip_sync", "sound_effect", "tts_list", "balance",
-    "restyle", "restyle_list", "multi_transition", "webhook",
+    "restyle", "restyle_list", "multi_transition", "mask_selection", "swap", "mimic",
+    "modify", "webhook",
 ]
 
 

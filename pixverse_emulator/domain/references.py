@@ -18,6 +18,7 @@ from .schemas import (
     ExtendCreate,
     FusionCreate,
     ImageCreate,
+    MaskSelection,
     TransitionCreate,
 )
 from .tasks import Status, TaskBook
@@ -59,7 +60,7 @@ def _check_fusion_names(request: FusionCreate) -> None:
             )
 
 
-def check_one_source(route: str, request: ExtendCreate | EditRequest) -> None:
+def check_one_source(route: str, request: ExtendCreate | EditRequest | MaskSelection) -> None:
     given = [f for f in ("source_video_id", "video_media_id") if getattr(request, f) is not None]
     if len(given) != 1:
         raise InvalidParameter(
@@ -146,7 +147,7 @@ URL_SOURCE = VideoSource(*URL_MEDIA_SHAPE, has_audio=False)
 
 
 def video_source(uploads: UploadStore, tasks: TaskBook, team_id: str, route: str,
-                 request: ExtendCreate | EditRequest) -> VideoSource:
+                 request: ExtendCreate | EditRequest | MaskSelection) -> VideoSource:
     """The video a task starts from: the caller's finished video (`source_video_id`) or
     uploaded video (`video_media_id`)."""
     if request.source_video_id is not None:

@@ -35,6 +35,8 @@ KEYFRAMES_MIN, KEYFRAMES_MAX = 2, 7  # multi-transition's images
 KEYFRAMES_SECONDS_MAX = 30  # multi-transition's whole video
 RESTYLE_SOURCE_MAX_SECONDS = 16.0  # restyle's source video (PixVerse: up to 16 s, 1920 px)
 TTS_CONTENT_MAX = 200  # PixVerse's pages say about 140 characters; its MCP client caps 200
+KEYFRAME_RATE = 24  # frames a second, for mask selection's keyframe_id (1 to the last)
+MASK_NAMES = ("person", "object", "background")  # what a mask selection finds
 
 PROMPT_LIMITS: dict[Route, int] = {
     "text": PROMPT_MAX,

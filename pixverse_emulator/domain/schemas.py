@@ -6,7 +6,7 @@ a boolean) and ignore unknown fields, as the gateway does.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -113,7 +113,45 @@ class RestyleCreate(_VideoEdit):
     seed: Seed | None = None
 
 
-EditRequest = LipSyncCreate | SoundEffectCreate | RestyleCreate
+SubjectQuality = Literal["360p", "540p", "720p"]  # swap, mimic and modify: no 1080p
+MaskId = Annotated[str, Field(min_length=1, max_length=64)]
+FrameNumber = Annotated[int, Field(ge=1)]
+
+
+class MaskSelection(_VideoEdit):
+    """Which parts of one frame of the video can be swapped or modified (synchronous)."""
+
+    keyframe_id: FrameNumber = 1
+
+
+class SwapCreate(_VideoEdit):
+    """A selected part of the video replaced by the subject of an uploaded image."""
+
+    keyframe_id: FrameNumber
+    mask_id: MaskId
+    img_id: ResourceId
+    quality: SubjectQuality
+
+
+class MimicCreate(_VideoEdit):
+    """The motion of the video given to the subject of an uploaded image."""
+
+    img_id: ResourceId
+    quality: SubjectQuality
+
+
+class ModifyCreate(_VideoEdit):
+    """The video changed as the prompt says (`@selection0` names a mask, `@img0` an image)."""
+
+    prompt: Prompt
+    img_ids: Annotated[list[ResourceId], Field(max_length=3)] = []
+    mask_ids: Annotated[list[MaskId], Field(max_length=3)] = []
+    keyframe_ids: FrameNumber = 1
+    quality: SubjectQuality
+
+
+EditRequest = (LipSyncCreate | SoundEffectCreate | RestyleCreate | SwapCreate | MimicCreate
+               | ModifyCreate)
 
 
 class Keyframe(_Request):

@@ -4,6 +4,7 @@ another profile they do not exist (404, like any unknown route)."""
 
 from __future__ import annotations
 
+import hashlib
 import struct
 import zlib
 from collections.abc import Awaitable, Callable
@@ -18,9 +19,13 @@ from ..domain.schemas import (
     EditRequest,
     Envelope,
     LipSyncCreate,
+    MaskSelection,
+    MimicCreate,
+    ModifyCreate,
     MultiTransitionCreate,
     RestyleCreate,
     SoundEffectCreate,
+    SwapCreate,
 )
 from ..errors import NotFound
 from ..profiles import Profile
@@ -34,7 +39,8 @@ PAGE_SIZE_MAX = 100
 router = APIRouter(prefix="/openapi/v2", tags=["PixVerse platform"])
 EDITS: dict[str, type[BaseModel]] = {"lip_sync": LipSyncCreate,
                                       "sound_effect": SoundEffectCreate,
-                                      "restyle": RestyleCreate}
+                                      "restyle": RestyleCreate, "swap": SwapCreate,
+                                      "mimic": MimicCreate, "modify": ModifyCreate}
 
 
 class EditResp(BaseModel):
@@ -99,6 +105,15 @@ async def multi_transition_generate(request: Request) -> JSONResponse:
 
 
 MULTI_TRANSITION = create_call(MultiTransitionCreate)
+MASKS = create_call(MaskSelection)
+
+
+@router.post("/video/mask/selection", openapi_extra=body_doc(MaskSelection))
+async def mask_selection(request: Request) -> JSONResponse:
+    """The masks one frame of the video offers swap and modify, answered at once."""
+    create = await MASKS(request)
+    call = create.call
+    return ok(call.emulator.select_masks(call.team, create.body, call.base_url))
 
 
 class RestylePreset(BaseModel):
@@ -122,6 +137,23 @@ async def restyle_list(
 
 
 COVERS = "/covers/restyle"
+
+
+FRAMES = "/covers/frame/{size}/{name}"
+MASK_PICTURES = "/covers/mask/{size}/{name}"
+SIDE_MAX = 1920
+
+
+async def picture_of(request: Request) -> Response:
+    """A keyframe or mask picture a mask selection points at: a PNG of the video's size
+    (a plain colour: the emulator draws no real frames)."""
+    size, name = request.path_params["size"], request.path_params["name"]
+    width, _, height = size.partition("x")
+    if not (width.isdigit() and height.isdigit() and name.endswith(".png")
+            and 1 <= int(width) <= SIDE_MAX and 1 <= int(height) <= SIDE_MAX):
+        raise NotFound(f"no picture {size}/{name}", reason="route")
+    seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+    return Response(cover_png(seed, int(width), int(height)), media_type="image/png")
 
 
 async def restyle_cover(request: Request) -> Response:
@@ -149,6 +181,10 @@ async def balance(call: CallerDep) -> JSONResponse:
 
 
 NAMES = {"/openapi/v2/account/balance": "balance",
+         "/openapi/v2/video/mask/selection": "mask_selection",
+         "/openapi/v2/video/swap/generate": "swap",
+         "/openapi/v2/video/mimic/generate": "mimic",
+         "/openapi/v2/video/modify/generate": "modify",
          "/openapi/v2/video/restyle/generate": "restyle",
          "/openapi/v2/video/restyle/list": "restyle_list",
          "/openapi/v2/video/multi_transition/generate": "multi_transition",
@@ -162,18 +198,21 @@ def routes_for(profile: Profile) -> list[BaseRoute]:
               if NAMES[getattr(route, "path", "")] in profile.extra_routes]
     if profile.restyles:  # the covers the restyle list points at
         routes.append(Route(COVERS + "/{name}", restyle_cover, methods=["GET"]))
+    if "mask_selection" in profile.extra_routes:  # the pictures a selection points at
+        routes += [Route(FRAMES, picture_of, methods=["GET"]),
+                   Route(MASK_PICTURES, picture_of, methods=["GET"])]
     return routes
 
 
-def cover_png(restyle_id: int, side: int = 64) -> bytes:
-    """A solid square PNG whose colour comes from the id."""
-    rgb = bytes(((restyle_id >> shift) & 0xFF) | 0x40 for shift in (0, 8, 16))
-    rows = b"".join(b"\x00" + rgb * side for _ in range(side))
+def cover_png(seed: int, width: int = 64, height: int = 64) -> bytes:
+    """A solid PNG whose colour comes from `seed`."""
+    rgb = bytes(((seed >> shift) & 0xFF) | 0x40 for shift in (0, 8, 16))
+    rows = b"".join(b"\x00" + rgb * width for _ in range(height))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + kind + data
                 + struct.pack(">I", zlib.crc32(kind + data)))
 
-    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))

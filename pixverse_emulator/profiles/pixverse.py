@@ -74,6 +74,16 @@ def lip_sync_price(audio_seconds: float | None, tts_text: str | None) -> int:
     return 4 * math.ceil(audio_seconds or 0)
 
 
+# Mimic's published credits per second (swap and modify: the same, unpublished).
+SUBJECT_RATES = {"360p": 9, "540p": 10, "720p": 12}
+MASK_SELECTION_CREDITS = 2  # the documented example's
+
+
+def subject_price(quality: str, seconds: float) -> int:
+    """Swap, mimic, modify: credits per started second of the source video."""
+    return SUBJECT_RATES[quality] * math.ceil(seconds)
+
+
 def restyle_price(seconds: float) -> int:
     """9 credits per started second of the source: v5's 540p rate (PixVerse publishes no
     restyle price)."""
@@ -150,10 +160,12 @@ PIXVERSE = Profile(
     wire_errors=WIRE_ERRORS,
     bare_envelope=True,
     extra_routes=frozenset({"lip_sync", "sound_effect", "tts_list", "balance", "restyle",
-                            "restyle_list", "multi_transition"}),
+                            "restyle_list", "multi_transition", "mask_selection", "swap",
+                            "mimic", "modify"}),
     speakers=SPEAKERS,
     edit_pricing=EditPricing(lip_sync=lip_sync_price, sound_effect=sound_effect_price,
-                             restyle=restyle_price, multi_transition=multi_transition_price),
+                             restyle=restyle_price, multi_transition=multi_transition_price,
+                             subject=subject_price, mask_selection=MASK_SELECTION_CREDITS),
     credit_pools=True,
     restyles=RESTYLES,
 )
