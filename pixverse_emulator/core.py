@@ -10,7 +10,7 @@ public API's: creating and reading video tasks, uploads and downloads.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -182,7 +182,8 @@ class Emulator(Snapshots):
             video_id = self._new_id()
             world.ledger.hold(team_id, video_id, plan.price, now)
             self._changes.ledger(team_id)
-            seed = plan.video.seed or self._rng.randint(1, rules.SEED_MAX)
+            video = plan.video
+            seed = video.seed or self._rng.randint(1, rules.SEED_MAX)
             progression = directives.progression or team.progression or self._progression
             task = Task(
                 video_id=video_id,
@@ -193,14 +194,14 @@ class Emulator(Snapshots):
                 model=plan.model,
                 quality=plan.quality,
                 price=plan.price,
-                video=replace(plan.video, seed=seed),
+                video=VideoSpec(video.width, video.height, video.seconds, video.has_audio, seed),
                 created_at=now,
                 due_at=None,
                 outcome=directives.outcome or self._next_outcome(team),
             )
             schedule(task, progression)
             world.tasks.add(task)
-            if task.due_at is not None:
+            if task.due_at is not None and team.webhook_url is not None:
                 self.wake(task.due_at - world.offsets.get(team_id, 0.0))
             self._changes.task(task)
             if trace_id is not None:

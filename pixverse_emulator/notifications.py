@@ -65,15 +65,21 @@ class Notifications(Control):
         return now
 
     def deliver_due(self) -> int:
-        """Settle what has fallen due, then send every delivery due by now; returns how
-        many were sent."""
+        """Settle what has fallen due for teams with a webhook, then send every delivery
+        due by now; returns how many were sent."""
         with self._unit(None):
-            self._settle_all()
+            for team_id in self._hooked() & set(self.world.tasks.teams_waiting()):
+                self._settle(team_id)
             outgoing = [self._outgoing(d) for d in
                         self.world.deliveries.take_due(self.clock.now())]
         for item in outgoing:
             self._record_attempt(item, self._attempt(item))
         return len(outgoing)
+
+    def _hooked(self) -> set[str]:
+        """Teams with a webhook: only their tasks are news worth settling unasked (any
+        other task settles, at its due time, when something reads it)."""
+        return {team.id for team in self.world.accounts.all() if team.webhook_url}
 
     def next_due(self) -> float | None:
         """When something is next due, by the emulator's clock (None: nothing is)."""
@@ -83,8 +89,9 @@ class Notifications(Control):
             return min(times, default=None)
 
     def _next_task_due(self) -> float | None:
-        offsets = self.world.offsets
-        times = [due - offsets.get(team, 0.0) for team, due in self.world.tasks.next_due()]
+        offsets, hooked = self.world.offsets, self._hooked()
+        times = [due - offsets.get(team, 0.0) for team, due in self.world.tasks.next_due()
+                 if team in hooked]
         return min(times, default=None)
 
     def _outgoing(self, delivery: Delivery) -> Outgoing:

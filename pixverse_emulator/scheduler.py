@@ -1,8 +1,9 @@
 """The scheduler: the emulator's one actor that works without a request.
 
-On a wall clock it sleeps until the next thing falls due (a task's due time, or a
-webhook delivery or its retry), then does what a request would have done then:
-`Emulator.deliver_due`, which settles every team's due tasks and sends due deliveries.
+On a wall clock it sleeps until the next thing falls due (the due time of a task whose
+team has a webhook, or a webhook delivery or its retry), then does what a request would
+have done then: `Emulator.deliver_due`, which settles those teams' due tasks and sends
+due deliveries. (Other tasks need no actor: they settle, at their due time, when read.)
 Anything new wakes it early. On a manual clock nothing is due until `advance` moves
 time, and `advance` runs the same call itself, so there is no thread.
 """

@@ -120,11 +120,12 @@ class Profile:
                 f"generate_audio_switch: {model} cannot generate audio "
                 f"(models that can: {', '.join(m for m, r in self.models.items() if r.audio)})",
                 reason="model_support.generate_audio_switch")
-        references = len(getattr(request, "image_references", ()))
-        if isinstance(request, FusionCreate) and references > rules.max_references:
+        if isinstance(request, FusionCreate) and (
+                len(request.image_references) > rules.max_references):
             raise InvalidParameter(
                 f"image_references: {model} takes at most {rules.max_references} references, "
-                f"got {references}", reason="model_support.image_references")
+                f"got {len(request.image_references)}",
+                reason="model_support.image_references")
 
     def models_for(self, route: str) -> list[str]:
         return [m for m, r in self.models.items() if route in r.routes]
