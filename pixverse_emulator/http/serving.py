@@ -225,7 +225,7 @@ def config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicorn.Config
         timeout_graceful_shutdown=settings.shutdown_timeout,
         access_log=False,  # the app writes its own line per request (request_log.py)
         workers=1,  # one process: the state lives in its memory
-        loop="asyncio",  # `Server` wraps the loop's create_server: uvloop's cannot be
+        loop="pixverse_emulator.http.loops:event_loop",  # uvloop, else asyncio
         ssl_certfile=settings.tls_cert,
         ssl_keyfile=settings.tls_key,
     )
