@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+
+LOOKAHEAD = 256  # oldest tasks an eviction looks through for a finished one
 
 
 class Ages:
@@ -54,12 +57,13 @@ class Ages:
     def oldest(
         self, team_id: str | None, alive: Callable[[int], bool], finished: Callable[[int], bool]
     ) -> int | None:
-        """The oldest id of `team_id` (None: of anyone) that is alive and finished.
-        Running tasks ahead of it are few (the pending caps bound them)."""
+        """The oldest id of `team_id` (None: of anyone) that is alive and finished, among
+        the LOOKAHEAD oldest: running tasks ahead of it are few under a pending cap, and
+        a huge cap must not make every create scan them all (None: none finished there)."""
         queue = self._everyone if team_id is None else self._teams.get(team_id, deque())
         while queue and not alive(queue[0]):
             queue.popleft()
-        for video_id in queue:
+        for video_id in islice(queue, LOOKAHEAD):
             if alive(video_id) and finished(video_id):
                 return video_id
         return None

@@ -156,9 +156,19 @@ class TaskBook:
         `settle(team)` first applies what has fallen due for a running task's team:
         settling is lazy, so a task past its due time may not have moved yet."""
 
+        settled: set[str] = set()
+        if team_id is not None:
+            if settle is not None:
+                settle(team_id)
+                settled.add(team_id)
+            if self._pending[team_id] >= self.count(team_id):
+                return None  # all still running: nothing to find, so no scan at all
+
         def finished(video_id: int) -> bool:
             task = self._tasks.get(video_id)
-            if task is not None and task.status is Status.RUNNING and settle is not None:
+            if (task is not None and task.status is Status.RUNNING and settle is not None
+                    and task.team_id not in settled):
+                settled.add(task.team_id)  # once a scan: settling twice changes nothing
                 settle(task.team_id)
             return task is None or task.status is not Status.RUNNING  # frozen ones are done
 

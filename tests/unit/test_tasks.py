@@ -106,3 +106,20 @@ def test_the_age_queues_stay_bounded_while_teams_come_and_go() -> None:
         book.remove_team(f"t{n}")
     assert len(book) == 0 and len(book._ages._everyone) <= 1_100
     assert book.oldest_finished() is None
+
+
+def test_looking_for_a_finished_task_among_many_running_ones_settles_once_and_stops() -> None:
+    """A huge pending cap lets a team run thousands of tasks: finding the oldest finished
+    one must not settle or scan them all on every create."""
+    book = TaskBook()
+    for video_id in range(1, 5001):
+        book.add(task(video_id, due=10_000.0))
+    settled: list[str] = []
+    assert book.oldest_finished("t", settled.append) is None
+    assert book.oldest_finished(None, settled.append) is None  # 256 looked at, at most
+    assert settled == ["t", "t"]  # once a search, not once a running task
+    done = book.get(3)
+    assert done is not None
+    done.move(Status.SUCCEEDED, 1.0, "test")
+    book.moved(done, Status.RUNNING)
+    assert book.oldest_finished("t", settled.append) == 3
