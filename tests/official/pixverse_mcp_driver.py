@@ -85,7 +85,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                          "pixverse-mcp forces it)")
     ap.add_argument("--quality", default="360p", choices=("360p", "540p", "720p", "1080p"))
     ap.add_argument("--duration", type=int, default=5, choices=(5, 8))
-    ap.add_argument("--poll-interval", type=float, default=1.0,
+    ap.add_argument("--poll-interval", type=float, default=5.0,
                     help="seconds between get_video_status calls while a task runs; "
                          "pixverse-mcp's client spaces its own requests >= 1 s apart anyway")
     ap.add_argument("--task-timeout", type=float, default=120.0,
@@ -418,7 +418,7 @@ class Run:
                 raise StepFailed(step, f"video {video_id} not completed after "
                                        f"{self.args.task_timeout}s ({polls} polls, last "
                                        f"status {status.get('status')!r})")
-            await asyncio.sleep(self.args.poll_interval)
+            await self.move_time(step)
         data = status.get("data") or {}
         url = status.get("video_url")
         if not url:
@@ -439,6 +439,19 @@ class Run:
                   result=data, downloaded_bytes=downloaded, download_content_type=content_type,
                   mp4_ftyp=magic, file=str(target))
         return video_id
+
+    async def move_time(self, step: str) -> None:
+        """Instead of waiting: the emulator's manual clock moves `--poll-interval`
+        seconds through its control plane (a wall-clock server refuses with 409)."""
+        import httpx
+
+        async with httpx.AsyncClient(base_url=self.args.base_url) as control:
+            moved = await control.post("/_emulator/clock/advance",
+                                       json={"seconds": self.args.poll_interval})
+        if moved.status_code != 200:
+            raise StepFailed(step, "a task is still running and the server's clock cannot "
+                                   f"be moved (HTTP {moved.status_code}): start it with "
+                                   "clock=manual, or with progression=instant")
 
     async def download(self, step: str, url: str, target: Path) -> tuple[int, str | None, bool]:
         # pixverse-mcp never downloads: it only hands the URL on. This is what a user does.

@@ -78,11 +78,12 @@ def video_facts(path: Path) -> tuple[int, int, float, bool]:
 
 def test_the_official_pixverse_mcp_client_runs_unmodified(tmp_path: Path) -> None:
     venv = official_venv()
-    env = {"PIXVERSE_EMULATOR_PROGRESSION": "instant"}  # no waiting: each task is done at once
+    env = {"PIXVERSE_EMULATOR_CLOCK": "manual"}  # tasks run 5 s; the driver moves time
     with served("--profile", "pixverse", "--quiet", env=env) as (_, base):
         run = subprocess.run(
             [str(venv / "bin" / "python"), str(HERE / "pixverse_mcp_driver.py"),
-             "--base-url", base, "--api-key", "official-client", "--workdir", str(tmp_path)],
+             "--base-url", base, "--api-key", "official-client", "--workdir", str(tmp_path),
+             "--poll-interval", "5"],
             capture_output=True, text=True, timeout=600, env={**os.environ, "NO_COLOR": "1"})
         steps = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
         assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
@@ -98,5 +99,6 @@ def test_the_official_pixverse_mcp_client_runs_unmodified(tmp_path: Path) -> Non
             assert seconds == pytest.approx(expected["seconds"], abs=0.05), name
             assert audio == expected["has_audio"] and task["team"] == "official-client", name
         assert made["lip_sync_tts"]["has_audio"] and made["sound_effect_video"]["has_audio"]
+        assert all(step["statuses"][0] == "pending" for step in made.values())  # they ran
         routes = httpx.get(f"{base}/_emulator/coverage").json()["routes"]
         assert {"lip_sync", "sound_effect", "tts_list"} <= set(routes["exercised"])
