@@ -129,3 +129,28 @@ def mutated(seeds: dict[str, bytes], words: tuple[int, ...]) -> Any:
         return bytes(data)
 
     return strategy()
+
+
+def native_answer(response: Any) -> dict[str, Any]:
+    """A `pixverse` profile answer: HTTP 200 whatever its ErrCode, as PixVerse answers."""
+    body: dict[str, Any] = response.json()
+    assert response.status_code == 200, body
+    return body
+
+
+def native_resp(response: Any) -> Any:
+    """The `Resp` of a `pixverse` profile answer, after checking it succeeded."""
+    body = native_answer(response)
+    assert body["ErrCode"] == 0, body
+    return body["Resp"]
+
+
+def mp4_facts(data: bytes) -> tuple[int, int, float, bool]:
+    """What FFmpeg's decoders find in an MP4: width, height, seconds, an audio stream."""
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        assert container.duration is not None
+        return (stream.codec_context.width, stream.codec_context.height,
+                container.duration / 1e6, bool(container.streams.audio))

@@ -4,13 +4,13 @@ from, each edit a real task of the promised shape (checked with FFmpeg's decoder
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-import av
 import pytest
 from starlette.testclient import TestClient
-from support import png_bytes
+from support import mp4_facts, png_bytes
+from support import native_answer as answer
+from support import native_resp as resp
 
 from pixverse_emulator import Emulator
 
@@ -26,16 +26,6 @@ def settings_overrides() -> dict[str, Any]:
     return {"profile": "pixverse", "progression": "instant"}
 
 
-def answer(response: Any) -> dict[str, Any]:
-    body: dict[str, Any] = response.json()
-    assert response.status_code == 200, body
-    return body
-
-
-def resp(response: Any) -> Any:
-    body = answer(response)
-    assert body["ErrCode"] == 0, body
-    return body["Resp"]
 
 
 def source(client: TestClient) -> int:
@@ -51,11 +41,7 @@ def image(client: TestClient, width: int, height: int) -> int:
 
 def video(client: TestClient, video_id: int) -> tuple[int, int, float, bool]:
     result = resp(client.get(f"/openapi/v2/video/result/{video_id}", headers=KEY))
-    with av.open(io.BytesIO(client.get(result["url"]).content)) as container:
-        stream = container.streams.video[0]
-        assert container.duration is not None
-        return (stream.codec_context.width, stream.codec_context.height,
-                container.duration / 1e6, bool(container.streams.audio))
+    return mp4_facts(client.get(result["url"]).content)
 
 
 def test_a_selection_answers_at_once_with_pictures_and_costs_2(

@@ -4,13 +4,13 @@ decoders), priced as the README's table says, refused with a 400017 naming the p
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-import av
 import pytest
 from starlette.testclient import TestClient
-from support import FIXTURES, png_bytes
+from support import FIXTURES, mp4_facts, png_bytes
+from support import native_answer as answer
+from support import native_resp as resp
 
 RESTYLE = "/openapi/v2/video/restyle/generate"
 PRESETS = "/openapi/v2/video/restyle/list"
@@ -24,25 +24,11 @@ def settings_overrides() -> dict[str, Any]:
     return {"profile": "pixverse", "progression": "instant"}
 
 
-def answer(response: Any) -> dict[str, Any]:
-    body: dict[str, Any] = response.json()
-    assert response.status_code == 200, body
-    return body
-
-
-def resp(response: Any) -> Any:
-    body = answer(response)
-    assert body["ErrCode"] == 0, body
-    return body["Resp"]
 
 
 def video(client: TestClient, video_id: int) -> tuple[int, int, float, bool]:
     result = resp(client.get(f"/openapi/v2/video/result/{video_id}", headers=KEY))
-    with av.open(io.BytesIO(client.get(result["url"]).content)) as container:
-        stream = container.streams.video[0]
-        assert container.duration is not None
-        return (stream.codec_context.width, stream.codec_context.height,
-                container.duration / 1e6, bool(container.streams.audio))
+    return mp4_facts(client.get(result["url"]).content)
 
 
 def image(client: TestClient, width: int, height: int) -> int:
