@@ -78,7 +78,7 @@ async def advance(emulator: EmulatorDep, form: Form) -> RedirectResponse:
         body = Advance.model_validate({"seconds": _number(form, "seconds")})
         emulator.advance(body.seconds)
         return f"Clock advanced by {body.seconds:g} s"
-    return await act(PREFIX, work)
+    return await act(PREFIX, work, threaded=True)  # it may send webhook deliveries
 
 
 @router.post("/tasks/{video_id}/status")

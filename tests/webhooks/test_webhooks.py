@@ -43,6 +43,7 @@ class Receiver:
     script: list[tuple[int, str]] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event | None = None  # when set: answer only once it is set
     url: str = ""
 
 
@@ -54,6 +55,9 @@ def receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
             body = self.rfile.read(int(self.headers["Content-Length"])).decode()
             state.received.append(Received(dict(self.headers.items()), body))
+            state.arrived.set()
+            if state.release is not None:
+                state.release.wait(timeout=30)
             status, answer = state.script.pop(0) if state.script else (200, "ok")
             self.send_response(status)
             self.send_header("Content-Length", str(len(answer)))
@@ -262,3 +266,21 @@ def test_on_a_wall_clock_the_scheduler_delivers_without_any_request(receiver: Re
         assert routes[0] == "text" and "result" not in routes  # nobody polled
         assert emulator.task(video_id).timeline[-1][2] == "due (seconds:0.3)"
     emulator.close()
+
+
+def test_a_slow_receiver_does_not_hold_up_other_requests_during_an_advance(
+    served: tuple[Emulator, str], receiver: Receiver
+) -> None:
+    _, base = served
+    receiver.release = threading.Event()
+    hook(base, receiver.url)
+    create(base)
+    advancing = threading.Thread(target=advance, args=(base, 0))
+    advancing.start()
+    try:
+        assert receiver.arrived.wait(timeout=30)  # the delivery is in flight, held
+        assert httpx.get(f"{base}/_emulator/health", timeout=10).status_code == 200
+    finally:
+        receiver.release.set()
+        advancing.join(timeout=30)
+    assert deliveries(base)[0]["state"] == "delivered"
