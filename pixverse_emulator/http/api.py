@@ -1,4 +1,8 @@
-"""The `/openapi/v2` router: parse, one core call, envelope."""
+"""The `/openapi/v2` router: parse, one core call, envelope.
+
+The creates and the result poll are served by `hot_routes.py` (through `FastPath` or
+straight from the HTTP parser); their routes here document them in `/openapi.json`
+and are the reference the parity tests hold the hot routes to."""
 
 from __future__ import annotations
 
@@ -6,25 +10,21 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel
 from starlette.responses import JSONResponse
 
 from ..domain.schemas import (
     CreateResp,
     Envelope,
     ErrorEnvelope,
-    ExtendCreate,
-    FusionCreate,
-    ImageCreate,
     ImageUploadResp,
     MediaUploadResp,
     ResultResp,
-    TextCreate,
-    TransitionCreate,
 )
-from ..errors import CATALOGUE, invalid_field
+from ..errors import CATALOGUE
 from . import ingest, views
 from .deps import CallerDep, Create, caller, create_call
+from .hot_routes import CREATES
 from .responses import ok
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -37,15 +37,6 @@ CREATED: dict[int | str, dict[str, Any]] = {200: {"model": Envelope[CreateResp]}
 router = APIRouter(
     prefix="/openapi/v2", responses=ERROR_RESPONSES, tags=["PixVerse"], strict_content_type=False
 )
-
-
-CREATES: dict[str, type[BaseModel]] = {
-    "text": TextCreate,
-    "img": ImageCreate,
-    "transition": TransitionCreate,
-    "fusion": FusionCreate,
-    "extend": ExtendCreate,
-}
 
 
 def body_doc(model: type[BaseModel]) -> dict[str, Any]:
@@ -71,19 +62,6 @@ async def video_result(video_id: int, request: Request) -> JSONResponse:
     return ok(views.result(task, call, call.emulator.profile.credits_unit), "Success")
 
 
-VIDEO_ID: TypeAdapter[int] = TypeAdapter(int)
-
-
-async def video_result_by_path(request: Request) -> JSONResponse:
-    """`video_result` for the fast path, which has no router to convert `{video_id}`:
-    converted here the way FastAPI converts it (pydantic's lax int)."""
-    try:
-        video_id = VIDEO_ID.validate_python(request.scope["path"].rsplit("/", 1)[1])
-    except ValidationError as exc:
-        raise invalid_field([{**e, "loc": ("video_id",)} for e in exc.errors()]) from exc
-    return await video_result(video_id, request)
-
-
 def create_endpoint(route: str, model: type[BaseModel]) -> Callable[[Request], Awaitable[Any]]:
     """One create route: auth, then the body, then one core call. The endpoint takes the
     Request and resolves both itself: a FastAPI dependency costs a resolution step per
@@ -97,16 +75,10 @@ def create_endpoint(route: str, model: type[BaseModel]) -> Callable[[Request], A
     return endpoint
 
 
-# (method, route name) -> the endpoint, for `fast_path.FastPath` to call directly.
-HOT_ENDPOINTS: dict[tuple[str, str], Callable[[Request], Awaitable[Any]]] = {
-    ("GET", "result"): video_result_by_path,
-    **{("POST", name): create_endpoint(name, model) for name, model in CREATES.items()},
-}
-
 for _route, _model in CREATES.items():
     router.add_api_route(
         f"/video/{_route}/generate",
-        HOT_ENDPOINTS["POST", _route],
+        create_endpoint(_route, _model),
         methods=["POST"],
         responses=CREATED,
         openapi_extra=body_doc(_model),

@@ -34,7 +34,9 @@ from .connection import ConnectionGuard
 from .deps import api_key
 from .fast_path import FastPath
 from .fault_injector import FaultInjector
-from .middleware import BodyLimit, RequestContext
+from .hot_lane import HotLane
+from .hot_routes import CREATES, HotRoutes
+from .middleware import BodyLimit, Recorder, RequestContext
 from .request_log import RequestLog
 from .responses import error_response
 
@@ -94,14 +96,16 @@ def create_app(
     # add_middleware wraps outward: ConnectionGuard (slashes, body deadline, early close)
     # is outermost, then RequestContext (trace id, journal), AdminGuard (the control
     # plane's token), FaultInjector, BodyLimit, and FastPath, which serves the hot routes.
-    app.add_middleware(FastPath)
+    routes = HotRoutes(emu)
+    recorder = Recorder(emu, None if emu.settings.quiet else RequestLog(emu.settings.log_format))
+    app.state.hot_lane = HotLane(emu, routes, recorder)  # for hot_protocol.py
+    app.add_middleware(FastPath, routes=routes)
     app.add_middleware(BodyLimit, limit_for=_limit_for(emu.settings))
     app.add_middleware(FaultInjector, emulator=emu)
     session = ConsoleSession(emu.settings.admin_token)
     app.state.console_session = session
     app.add_middleware(AdminGuard, token=emu.settings.admin_token, session=session)
-    log = None if emu.settings.quiet else RequestLog(emu.settings.log_format)
-    app.add_middleware(RequestContext, emulator=emu, log=log)
+    app.add_middleware(RequestContext, recorder=recorder)
     app.add_middleware(ConnectionGuard, body_timeout=emu.settings.body_timeout)
     return app
 
@@ -177,7 +181,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 
 
 def _document_bodies(schemas: dict[str, Any]) -> None:
-    for model in api.CREATES.values():
+    for model in CREATES.values():
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema

@@ -1,40 +1,61 @@
-"""`FastPath`: the hot JSON routes (the five creates and the result poll) served without
-FastAPI's router and dependency machinery.
+"""`FastPath`: the hot routes (`hot_routes.py`) inside the ASGI app, in front of
+FastAPI's router and dependency machinery, which measured as most of a poll's time.
 
-It calls the very endpoint functions the FastAPI routes call (`api.HOT_ENDPOINTS`), so
-behaviour and OpenAPI documentation stay in one place; it only skips route matching and
-dependency solving, which measured as most of a poll's time in-process and kept the
-emulator under 0.8x a bare FastAPI app's throughput. Errors render through the same
-envelope function as every other error. Anything else (other routes, other methods,
-HEAD) goes on to the FastAPI app unchanged.
+It sits innermost, so the trace id, journal, control-plane lock, faults and body limit
+around it apply as to any route. A create authenticates before it reads its body (a
+401 goes out at once, without waiting for a body that may never come); a body that
+cannot be read (too large, stalled) answers its error, unless the key fails first.
+Anything else (other routes, other methods, HEAD) goes on to the FastAPI app.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import EmulatorError
-from .api import HOT_ENDPOINTS
-from .responses import error_response
+from .hot_routes import Answer, HotRoutes, RawRequest, error_answer, hot_route
 
 
 class FastPath:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, routes: HotRoutes) -> None:
         self.app = app
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        state: dict[str, Any] = scope.get("state") or {}
-        route = state.get("route") if scope["type"] == "http" else None
-        endpoint = HOT_ENDPOINTS.get((scope["method"], route)) if route else None
-        if endpoint is None:
+        route = hot_route(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if route is None:
             await self.app(scope, receive, send)
             return
-        # Starlette put the app in the scope: the endpoint finds the emulator there.
+        state: dict[str, Any] = scope.setdefault("state", {})
+        request = RawRequest(scope["method"], scope["path"], scope["headers"], b"",
+                             scope.get("scheme", "http"), scope.get("server"),
+                             scope.get("root_path", ""))
+        answer = await self._answer(route, request, state, receive)
+        await send({"type": "http.response.start", "status": answer.status,
+                    "headers": answer.headers})
+        await send({"type": "http.response.body", "body": answer.body})
+
+    async def _answer(self, route: str, request: RawRequest, state: dict[str, Any],
+                      receive: Receive) -> Answer:
+        if route == "result":
+            return self.routes.answer(route, request, state)
         try:
-            response = await endpoint(Request(scope, receive))
+            team = self.routes.team(request, state)
+            request.body = await _body(receive)
         except EmulatorError as error:
-            response = error_response(error, state)
-        await response(scope, receive, send)
+            return error_answer(error, state)
+        return self.routes.answer(route, request, state, team)
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)

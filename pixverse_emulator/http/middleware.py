@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..domain.faults import route_name
 from ..errors import EmulatorError, InvalidField, PayloadTooLarge
+from .hot_routes import api_key_in
 from .request_log import RequestLog
 from .responses import error_response
 
@@ -36,24 +37,17 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 def api_key_of(scope: Scope, bearer: bool = True) -> str | None:
     """`deps.api_key` on a raw scope (no Request exists yet): Bearer, else `API-KEY`."""
-    authorization, native = "", ""
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            authorization = value.decode("latin-1")
-        elif name == b"api-key":
-            native = value.decode("latin-1")
-    scheme, _, key = authorization.partition(" ")
-    if bearer and scheme.lower() == "bearer" and key.strip():
-        return key.strip()
-    return native.strip() or None
+    return api_key_in(scope["headers"], bearer)
 
 
 PUBLIC_PREFIX = "/openapi/"
 
 
-class RequestContext:
-    def __init__(self, app: ASGIApp, emulator: Emulator, log: RequestLog | None = None) -> None:
-        self.app = app
+class Recorder:
+    """A request's trace id, and its journal entry and log line once answered: one
+    object for `RequestContext` and for the hot routes served by `hot_protocol.py`."""
+
+    def __init__(self, emulator: Emulator, log: RequestLog | None = None) -> None:
         self.emulator = emulator
         self.log = log
         # Trace ids need to be unique, not secret: uuid4() reads os.urandom on every
@@ -65,58 +59,71 @@ class RequestContext:
         h = f"{self._random.getrandbits(128):032x}"
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
+    def trace(self, headers: Iterable[tuple[bytes, bytes]]) -> tuple[str, bool]:
+        """The client's `Ai-trace-id`, else a new one; and whether the client gave it."""
+        for name, value in headers:
+            if name == TRACE_HEADER:
+                return value.decode("latin-1"), True
+        return self._new_trace_id(), False
+
+    def record(self, method: str, path: str, state: dict[str, Any], status: int,
+               started: float) -> None:
+        fields = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "err_code": state.get("err_code", 0 if status < 400 else None),
+            "team": state.get("team"),
+            "trace_id": state["trace_id"],
+            "reason": state.get("reason"),
+            "video_id": state.get("video_id"),
+        }
+        if not path.startswith(CONTROL_PREFIX):  # the control plane is not journaled
+            self.emulator.record_request(route=state["route"], message=state.get("message"),
+                                         **fields)
+        if self.log is not None:
+            self.log.write(fields, time.perf_counter() - started)
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp, recorder: Recorder) -> None:
+        self.app = app
+        self.recorder = recorder
+        self.profile = recorder.emulator.profile
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = _header(scope, TRACE_HEADER)
-        trace = given.decode("latin-1") if given else self._new_trace_id()
-        state: dict[str, Any] = scope.setdefault("state", {})
-        state["trace_id"], state["trace_given"] = trace, given is not None
-        state["route"] = route_name(scope["method"], scope["path"])
-        if scope["path"].startswith(PUBLIC_PREFIX):  # errors there look as the API's do
-            state["profile"] = self.emulator.profile
-        status = 500
         started = time.perf_counter()
+        trace, given = self.recorder.trace(scope["headers"])
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["trace_id"], state["trace_given"] = trace, given
+        method, path = scope["method"], scope["path"]
+        state["route"] = route_name(method, path)
+        if path.startswith(PUBLIC_PREFIX):  # errors there look as the API's do
+            state["profile"] = self.profile
+        status = 500
         journaled = False  # the journal keeps the public API's requests; the log all
+        trace_header = (TRACE_HEADER, trace.encode("latin-1"))
 
         async def send_with_trace(message: Message) -> None:
             nonlocal status, journaled
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [*message.get("headers", []), (TRACE_HEADER, trace.encode("latin-1"))]
-                message = {**message, "headers": headers}
+                message = {**message, "headers": [*message.get("headers", []), trace_header]}
             elif not message.get("more_body", False) and not journaled:
                 # Journal before the last byte goes out: a client that has its answer
                 # must find it in /_emulator/requests.
                 journaled = True
-                self._record(scope, state, status, trace, started)
+                self.recorder.record(method, path, state, status, started)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_trace)
         finally:
             if not journaled:  # no complete answer was sent (a dropped connection, a crash)
-                self._record(scope, state, status, trace, started)
-
-    def _record(
-        self, scope: Scope, state: dict[str, Any], status: int, trace: str, started: float
-    ) -> None:
-        fields = {
-            "method": scope["method"],
-            "path": scope["path"],
-            "status": status,
-            "err_code": state.get("err_code", 0 if status < 400 else None),
-            "team": state.get("team"),
-            "trace_id": trace,
-            "reason": state.get("reason"),
-            "video_id": state.get("video_id"),
-        }
-        if not scope["path"].startswith(CONTROL_PREFIX):  # the control plane is not journaled
-            self.emulator.record_request(route=state["route"], message=state.get("message"),
-                                         **fields)
-        if self.log is not None:
-            self.log.write(fields, time.perf_counter() - started)
+                self.recorder.record(method, path, state, status, started)
 
 
 class BodyLimit:

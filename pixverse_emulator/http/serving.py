@@ -37,6 +37,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from ..settings import Settings
 from . import tls
+from .hot_lane import lane_of
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 BACKLOG = 2048  # uvicorn's own default
@@ -46,8 +47,8 @@ CLOSING_SHARE = 0.25  # of shutdown_timeout, kept for closing the emulator after
 def header_deadline(base: type[asyncio.Protocol], timeout: float) -> type[asyncio.Protocol]:
     """`base` (a uvicorn HTTP protocol), closing connections whose request headers take
     longer than `timeout`: armed on connecting and on a kept-alive connection's first
-    byte of a new request, disarmed once uvicorn has the headers (it starts a request
-    cycle then)."""
+    byte of a new request, disarmed once the headers are in (httptools' callback; h11
+    has none, and its request cycle starts then)."""
 
     class HeaderDeadline(base):  # type: ignore[misc, valid-type]
         _deadline: asyncio.TimerHandle | None = None
@@ -61,8 +62,13 @@ def header_deadline(base: type[asyncio.Protocol], timeout: float) -> type[asynci
                 self._arm()
             before = self.cycle
             super().data_received(data)
-            if self.cycle is not before:
+            if self.cycle is not before:  # h11: a request began
                 self._disarm()
+
+        def on_headers_complete(self) -> None:
+            """httptools: the headers are in (whichever lane then serves the request)."""
+            self._disarm()
+            super().on_headers_complete()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
@@ -216,12 +222,23 @@ def _lock_control_plane(serving: Serving) -> None:
         "(generated for this run; set admin_token to choose one)")
 
 
+def http_protocol(app: ASGIApp) -> type[asyncio.Protocol]:
+    """uvicorn's protocol, with the hot lane where the app has one and httptools is
+    installed (else uvicorn's pure-Python h11 protocol serves everything)."""
+    lane = lane_of(app)
+    if lane is None or AutoHTTPProtocol.__name__ != "HttpToolsProtocol":
+        return AutoHTTPProtocol
+    from .hot_protocol import hot_protocol  # imports httptools
+
+    return hot_protocol(lane)
+
+
 def config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicorn.Config:
     """The uvicorn configuration every server of this package runs with."""
     values: dict[str, Any] = dict(
         host=settings.host,
         port=settings.port,
-        http=header_deadline(AutoHTTPProtocol, settings.header_timeout),
+        http=header_deadline(http_protocol(app), settings.header_timeout),
         timeout_graceful_shutdown=settings.shutdown_timeout,
         access_log=False,  # the app writes its own line per request (request_log.py)
         workers=1,  # one process: the state lives in its memory

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -19,6 +20,7 @@ class Origin(Protocol):
     def base_url(self) -> str: ...
 
 
+@functools.lru_cache(maxsize=4096)  # polls render the same two times over and over
 def iso(ts: float) -> str:
     """ISO 8601 UTC. A manual clock can be moved past year 9999; that reads as its end."""
     try:

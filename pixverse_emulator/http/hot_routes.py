@@ -1,0 +1,217 @@
+"""`HotRoutes`: the five creates and the result poll, answered synchronously from the
+raw request (method, path, headers, body), with no framework object in between.
+
+They are most of the traffic a client sends, so they are served twice over the same
+code: by `fast_path.FastPath` inside the ASGI app (the app the tests and any ASGI
+server run) and by `hot_protocol.py` straight from uvicorn's HTTP parser (the CLI's
+server). Both hand the answer's fields to the journal through `state`, as every other
+route does. The FastAPI routes of the same paths call this too; they exist so that
+`/openapi.json` documents them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from ..domain.schemas import (
+    CreateRequest,
+    ExtendCreate,
+    FusionCreate,
+    ImageCreate,
+    TextCreate,
+    TransitionCreate,
+)
+from ..domain.tasks import Status, Task
+from ..errors import EmulatorError, InternalError, invalid_field
+from . import views
+from .responses import error_response
+
+if TYPE_CHECKING:
+    from ..core import Emulator
+
+Headers = list[tuple[bytes, bytes]]
+RESULT_PREFIX = "/openapi/v2/video/result/"
+CREATES: dict[str, type[BaseModel]] = {
+    "text": TextCreate,
+    "img": ImageCreate,
+    "transition": TransitionCreate,
+    "fusion": FusionCreate,
+    "extend": ExtendCreate,
+}
+CREATE_PATHS = {f"/openapi/v2/video/{route}/generate": route for route in CREATES}
+# Starlette's JSONResponse.render, with the encoder built once instead of per answer.
+ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None,
+                          separators=(",", ":")).encode
+JSON_TYPE = (b"content-type", b"application/json")
+VIDEO_ID: TypeAdapter[int] = TypeAdapter(int)
+FINALS_KEPT = 1024  # finished tasks whose answers are kept rendered (~1 KiB each)
+
+
+@dataclass(slots=True)
+class RawRequest:
+    """What a hot route reads of a request. `server` is the listening address, for the
+    base URL when the client sent no Host; `root_path` the ASGI root path."""
+
+    method: str
+    path: str
+    headers: Headers
+    body: bytes
+    scheme: str | None
+    server: tuple[str, int | None] | None
+    root_path: str = ""
+
+
+@dataclass(slots=True)
+class Answer:
+    status: int
+    headers: Headers
+    body: bytes
+
+
+Handler = Callable[[RawRequest, dict[str, Any], "str | None"], Answer]
+
+
+def hot_route(method: str, path: str) -> str | None:
+    """The hot route a request is for (its journal name), or None."""
+    if method == "POST":
+        return CREATE_PATHS.get(path)
+    if method == "GET" and path.startswith(RESULT_PREFIX):
+        video_id = path[len(RESULT_PREFIX):]
+        return "result" if video_id and "/" not in video_id else None
+    return None
+
+
+def api_key_in(headers: Headers, bearer: bool = True) -> str | None:
+    """`Authorization: Bearer <key>` (where the profile takes it), else `API-KEY: <key>`."""
+    authorization, native = "", ""
+    for name, value in headers:
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+        elif name == b"api-key":
+            native = value.decode("latin-1")
+    scheme, _, key = authorization.partition(" ")
+    if bearer and scheme.lower() == "bearer" and key.strip():
+        return key.strip()
+    return native.strip() or None
+
+
+def origin_of(request: RawRequest) -> str:
+    """The scheme and Host the client used (its listening address when it sent none)."""
+    host = next((v.decode("latin-1") for k, v in request.headers if k == b"host"), "")
+    if not host:
+        server_host, port = request.server or ("localhost", 80)
+        host = f"{server_host}:{port}"
+    return f"{request.scheme or 'http'}://{host}{request.root_path}".rstrip("/")
+
+
+def encode_ok(resp: Any, message: str = "success") -> bytes:
+    return ENCODE({"ErrCode": 0, "ErrMsg": message, "Resp": resp}).encode()
+
+
+def ok_answer(resp: Any, message: str = "success") -> Answer:
+    body = encode_ok(resp, message)
+    return Answer(200, [(b"content-length", str(len(body)).encode()), JSON_TYPE], body)
+
+
+def error_answer(error: EmulatorError, state: dict[str, Any]) -> Answer:
+    response = error_response(error, state)
+    return Answer(response.status_code, response.raw_headers, bytes(response.body))
+
+
+class _Origin:
+    """`views.Origin` for a raw request: the base URL, worked out only if asked for."""
+
+    __slots__ = ("_emulator", "_request")
+
+    def __init__(self, emulator: Emulator, request: RawRequest) -> None:
+        self._emulator, self._request = emulator, request
+
+    @property
+    def base_url(self) -> str:
+        configured = self._emulator.settings.public_url
+        return configured.rstrip("/") if configured else origin_of(self._request)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fixed:
+    base_url: str
+
+
+class HotRoutes:
+    """The hot routes of one emulator. `answer` never raises: any error is its envelope."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self._bearer = emulator.profile.bearer_keys
+        self._unit = emulator.profile.credits_unit
+        self._finals: dict[int, tuple[Task, Status, str, bytes]] = {}
+        self._handlers: dict[str, Handler] = {
+            "result": self._result,
+            **{route: self._creator(route, model) for route, model in CREATES.items()},
+        }
+
+    def answer(self, route: str, request: RawRequest, state: dict[str, Any],
+               team: str | None = None) -> Answer:
+        """`state` is the request's (the journal's fields): it needs `profile`, and
+        `trace_id` with `trace_given`; it gets `team`, `video_id` and, for an error,
+        `err_code`, `reason` and `message`. `team`: the caller, if already known."""
+        try:
+            return self._handlers[route](request, state, team)
+        except EmulatorError as error:
+            return error_answer(error, state)
+        except Exception as exc:  # noqa: BLE001 - the envelope, as app.py's handler gives
+            return error_answer(InternalError(f"internal error: {type(exc).__name__}",
+                                              reason="bug"), state)
+
+    def team(self, request: RawRequest, state: dict[str, Any]) -> str:
+        """The caller's team (raises the auth error)."""
+        team = self.emulator.authenticate(api_key_in(request.headers, self._bearer))
+        state["team"] = team
+        return team
+
+    def _result(self, request: RawRequest, state: dict[str, Any], team: str | None) -> Answer:
+        # The id is converted as FastAPI converts a path parameter (pydantic's lax int),
+        # before the key is looked at, as the router did.
+        try:
+            video_id = VIDEO_ID.validate_python(request.path[len(RESULT_PREFIX):])
+        except ValidationError as exc:
+            raise invalid_field([{**e, "loc": ("video_id",)} for e in exc.errors()]) from exc
+        state["video_id"] = video_id
+        task = self.emulator.result(team or self.team(request, state), video_id)
+        if task.status is Status.RUNNING:
+            return ok_answer(views.result(task, _Origin(self.emulator, request), self._unit),
+                             "Success")
+        return self._final_answer(task, _Origin(self.emulator, request).base_url)
+
+    def _final_answer(self, task: Task, base_url: str) -> Answer:
+        """A final task's answer never changes for one base URL (until it is deleted, a
+        new status): clients that poll a finished task get the bytes rendered before.
+        Keyed by the Task object itself, so a restored task is rendered anew."""
+        cached = self._finals.get(task.video_id)
+        if cached is None or cached[0] is not task or cached[1:3] != (task.status, base_url):
+            body = encode_ok(views.result(task, _Fixed(base_url), self._unit), "Success")
+            if len(self._finals) >= FINALS_KEPT:
+                del self._finals[next(iter(self._finals))]  # the oldest rendered
+            cached = self._finals[task.video_id] = (task, task.status, base_url, body)
+        body = cached[3]
+        return Answer(200, [(b"content-length", str(len(body)).encode()), JSON_TYPE], body)
+
+    def _creator(self, route: str, model: type[BaseModel]) -> Handler:
+        def create(request: RawRequest, state: dict[str, Any], team: str | None) -> Answer:
+            # Auth before the body: the documented order.
+            team = team or self.team(request, state)
+            try:
+                body = model.model_validate_json(request.body or b"{}")
+            except ValidationError as exc:
+                raise invalid_field(exc.errors()) from exc
+            trace = state["trace_id"] if state["trace_given"] else None
+            submission = self.emulator.submit(team, route, cast(CreateRequest, body), trace)
+            state["video_id"] = submission.task.video_id
+            return ok_answer(views.created(submission.task, self._unit))
+
+        return create
