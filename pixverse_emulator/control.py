@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .domain.faults import FaultRule, route_name
-from .domain.journal import matches
+from .domain.journal import JournalEntry, matches
 from .domain.ledger import Entry
 from .domain.policies import OutcomeSequence, checked, parse_outcomes, parse_progression
 from .domain.tasks import Task
@@ -181,12 +181,15 @@ class Control(Lifecycle):
     def record_request(
         self, *, method: str, path: str, route: str | None = None, **fields: Any
     ) -> None:
-        route = route or route_name(method, path)
+        self.journal_entry(JournalEntry(0, 0.0, method, path, route or route_name(method, path),
+                                        **fields))
+
+    def journal_entry(self, entry: JournalEntry) -> None:
+        """Journal a request (numbered and timed here) and cover its route and ErrCode."""
         with self._lock:
-            entry = self.journal.record(
-                time=self.clock.now(), method=method, path=path, route=route, **fields
-            )
-            self.coverage.note("routes", route)
+            entry.time = self.clock.now()
+            self.journal.add(entry)
+            self.coverage.note("routes", entry.route)
             self.coverage.note("err_codes", entry.err_code)
 
     def list_tasks(

@@ -253,3 +253,39 @@ def test_connections_have_nagle_off_so_kept_alive_answers_are_not_delayed() -> N
         accepted = connection.transport.get_extra_info("socket")
         assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
     emulator.close()
+
+
+@pytest.mark.parametrize("parser", ["httptools", "h11"])
+def test_the_header_deadline_holds_with_either_parser(parser: str) -> None:
+    """h11 is what serves where httptools cannot install; the deadline works with its
+    request cycles as with httptools' callbacks (which the hot lane also uses)."""
+    import threading
+
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    from pixverse_emulator import Emulator, Settings, create_app
+    from pixverse_emulator.http.serving import bind, header_deadline, http_protocol, server
+
+    emulator = Emulator(Settings(header_timeout=0.3, quiet=True))
+    app = create_app(emulator)
+    base = http_protocol(app) if parser == "httptools" else H11Protocol
+    sock = bind("127.0.0.1", 0)
+    running = server(app, emulator.settings, http=header_deadline(base, 0.3),
+                     log_level="warning", lifespan="off")
+    thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        kept = connect(url)
+        for _ in range(3):  # whole requests on a kept-alive connection: never cut
+            kept.sendall(b"GET /openapi/v2/video/result/1 HTTP/1.1\r\nHost: x\r\n"
+                         b"Authorization: Bearer k\r\n\r\n")
+            assert read_response(kept)[0] == 404
+        kept.sendall(b"GET /_emulator/health HTTP/1.1\r\nHo")  # then headers that stall
+        assert closed_by_server(kept)
+        kept.close()
+    finally:
+        running.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        emulator.close()

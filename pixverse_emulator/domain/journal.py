@@ -25,6 +25,12 @@ class JournalEntry:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def log_fields(self) -> dict[str, Any]:
+        """What the request log shows (`http/request_log.py`)."""
+        return {"method": self.method, "path": self.path, "status": self.status,
+                "err_code": self.err_code, "team": self.team, "trace_id": self.trace_id,
+                "reason": self.reason, "video_id": self.video_id}
+
 
 class Journal:
     def __init__(self, size: int) -> None:
@@ -32,8 +38,12 @@ class Journal:
         self._seq = 0
 
     def record(self, **fields: Any) -> JournalEntry:
+        return self.add(JournalEntry(seq=0, **fields))
+
+    def add(self, entry: JournalEntry) -> JournalEntry:
+        """Keep `entry`, numbered next (its `seq` is set here)."""
         self._seq += 1
-        entry = JournalEntry(seq=self._seq, **fields)
+        entry.seq = self._seq
         self._entries.append(entry)
         return entry
 

@@ -26,11 +26,13 @@ class HotLane:
         self.recorder = recorder
         self.body_limit = emulator.settings.json_body_limit
 
+    def open(self) -> bool:
+        """No fault rule exists (read as FaultInjector reads it: no lock needed)."""
+        return len(self.emulator.faults) == 0
+
     def takes(self, method: str, path: str) -> str | None:
         """The hot route this request is for, if this lane may serve it."""
-        if len(self.emulator.faults) > 0:  # as FaultInjector reads it: no lock needed
-            return None
-        return hot_route(method, path)
+        return hot_route(method, path) if self.open() else None
 
     def answer(self, route: str, request: RawRequest) -> Answer:
         started = time.perf_counter()

@@ -39,9 +39,17 @@ def hot_protocol(lane: HotLane) -> type[HttpToolsProtocol]:
     class HotProtocol(HttpToolsProtocol):
         _pending: _Pending | None = None
 
+        def on_message_begin(self) -> None:
+            # uvicorn's scope waits until uvicorn takes the request (`_scoped`): a hot
+            # request never needs one.
+            self.url = b""
+            self.expect_100_continue = False
+            self.headers = []
+
         def on_headers_complete(self) -> None:
             pending = self._hot_request()
             if pending is None:
+                self._scoped()
                 super().on_headers_complete()
                 return
             self._pending = pending
@@ -67,21 +75,28 @@ def hot_protocol(lane: HotLane) -> type[HttpToolsProtocol]:
                 if not self.transport.is_closing():
                     self._to_uvicorn(pending, complete=False)
 
+        def _scoped(self) -> None:
+            """uvicorn's own message start (it makes the scope), keeping what the parser
+            has read since."""
+            url, headers, expect = self.url, self.headers, self.expect_100_continue
+            super().on_message_begin()
+            self.url, self.headers, self.expect_100_continue = url, headers, expect
+            self.scope["headers"] = headers
+
         def _hot_request(self) -> _Pending | None:
-            if self.cycle is not None and not self.cycle.response_complete or self.pipeline:
-                return None
-            if self.expect_100_continue or self.parser.should_upgrade():
-                return None
+            cycle = self.cycle
+            if cycle is not None and not cycle.response_complete or self.pipeline:
+                return None  # answers go out in order: behind uvicorn's, uvicorn's turn
             url: bytes = self.url
-            if b"?" in url or b"%" in url or self.root_path:
+            if self.expect_100_continue or b"?" in url or b"%" in url or self.root_path:
                 return None
-            method = self.parser.get_method().decode("ascii")
+            parser = self.parser
+            method = parser.get_method().decode("ascii")
             path = url.decode("latin-1")
             route = lane.takes(method, path)
-            if route is None or not self._body_fits(method):
+            if route is None or parser.should_upgrade() or not self._body_fits(method):
                 return None
-            keep_alive = self.parser.get_http_version() != "1.0" and \
-                self.parser.should_keep_alive()
+            keep_alive = parser.should_keep_alive() and parser.get_http_version() != "1.0"
             return _Pending(route, method, path, keep_alive)
 
         def _body_fits(self, method: str) -> bool:
@@ -97,11 +112,11 @@ def hot_protocol(lane: HotLane) -> type[HttpToolsProtocol]:
             return length.isdigit() and int(length) <= lane.body_limit
 
         def _serve(self, pending: _Pending) -> None:
-            request = RawRequest(pending.method, pending.path, self.headers,
-                                 b"".join(pending.body), self.scheme, self.server)
-            if lane.takes(pending.method, pending.path) is None:  # a fault came meanwhile
+            if not lane.open():  # a fault rule came while the body was on its way
                 self._to_uvicorn(pending, complete=True)
                 return
+            request = RawRequest(pending.method, pending.path, self.headers,
+                                 b"".join(pending.body), self.scheme, self.server)
             self._write(lane.answer(pending.route, request), pending.keep_alive)
 
         def _write(self, answer: Answer, keep_alive: bool) -> None:
@@ -121,6 +136,7 @@ def hot_protocol(lane: HotLane) -> type[HttpToolsProtocol]:
         def _to_uvicorn(self, pending: _Pending, complete: bool) -> None:
             """Start the request as uvicorn would have at its headers, with the body so
             far."""
+            self._scoped()
             super().on_headers_complete()
             for chunk in pending.body:
                 super().on_body(chunk)

@@ -86,6 +86,17 @@ def hot_route(method: str, path: str) -> str | None:
     return None
 
 
+def path_video_id(text: str) -> int:
+    """`{video_id}` as FastAPI converts a path parameter (pydantic's lax int); plain
+    ASCII digits, the usual case, without pydantic."""
+    if text.isascii() and text.isdigit() and len(text) < 19:
+        return int(text)
+    try:
+        return VIDEO_ID.validate_python(text)
+    except ValidationError as exc:
+        raise invalid_field([{**e, "loc": ("video_id",)} for e in exc.errors()]) from exc
+
+
 def api_key_in(headers: Headers, bearer: bool = True) -> str | None:
     """`Authorization: Bearer <key>` (where the profile takes it), else `API-KEY: <key>`."""
     authorization, native = "", ""
@@ -177,10 +188,7 @@ class HotRoutes:
     def _result(self, request: RawRequest, state: dict[str, Any], team: str | None) -> Answer:
         # The id is converted as FastAPI converts a path parameter (pydantic's lax int),
         # before the key is looked at, as the router did.
-        try:
-            video_id = VIDEO_ID.validate_python(request.path[len(RESULT_PREFIX):])
-        except ValidationError as exc:
-            raise invalid_field([{**e, "loc": ("video_id",)} for e in exc.errors()]) from exc
+        video_id = path_video_id(request.path[len(RESULT_PREFIX):])
         state["video_id"] = video_id
         task = self.emulator.result(team or self.team(request, state), video_id)
         if task.status is Status.RUNNING:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..domain.faults import route_name
+from ..domain.journal import JournalEntry
 from ..errors import EmulatorError, InvalidField, PayloadTooLarge
 from .hot_routes import api_key_in
 from .request_log import RequestLog
@@ -68,21 +69,14 @@ class Recorder:
 
     def record(self, method: str, path: str, state: dict[str, Any], status: int,
                started: float) -> None:
-        fields = {
-            "method": method,
-            "path": path,
-            "status": status,
-            "err_code": state.get("err_code", 0 if status < 400 else None),
-            "team": state.get("team"),
-            "trace_id": state["trace_id"],
-            "reason": state.get("reason"),
-            "video_id": state.get("video_id"),
-        }
+        get = state.get
+        entry = JournalEntry(0, 0.0, method, path, state["route"], status,
+                             get("err_code", 0 if status < 400 else None), get("team"),
+                             state["trace_id"], get("reason"), get("video_id"), get("message"))
         if not path.startswith(CONTROL_PREFIX):  # the control plane is not journaled
-            self.emulator.record_request(route=state["route"], message=state.get("message"),
-                                         **fields)
+            self.emulator.journal_entry(entry)
         if self.log is not None:
-            self.log.write(fields, time.perf_counter() - started)
+            self.log.write(entry.log_fields(), time.perf_counter() - started)
 
 
 class RequestContext:

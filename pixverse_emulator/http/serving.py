@@ -46,29 +46,39 @@ CLOSING_SHARE = 0.25  # of shutdown_timeout, kept for closing the emulator after
 
 def header_deadline(base: type[asyncio.Protocol], timeout: float) -> type[asyncio.Protocol]:
     """`base` (a uvicorn HTTP protocol), closing connections whose request headers take
-    longer than `timeout`: armed on connecting and on a kept-alive connection's first
-    byte of a new request, disarmed once the headers are in (httptools' callback; h11
-    has none, and its request cycle starts then)."""
+    longer than `timeout`: armed on connecting and when bytes of a new request's headers
+    are in but not all of them, disarmed once they are. httptools reports both through
+    its callbacks, so a request that arrives whole arms no timer at all; h11 has none,
+    and a request cycle starts once its headers are in."""
+    callbacks = hasattr(base, "on_headers_complete")
 
     class HeaderDeadline(base):  # type: ignore[misc, valid-type]
         _deadline: asyncio.TimerHandle | None = None
+        _in_headers = False  # httptools: a request began, its headers are not all in
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._arm()
 
         def data_received(self, data: bytes) -> None:
-            if self._deadline is None and self._between_requests():
-                self._arm()
             before = self.cycle
             super().data_received(data)
             if self.cycle is not before:  # h11: a request began
                 self._disarm()
+            if self._deadline is None and self._awaiting_headers():
+                self._arm()
+
+        def on_message_begin(self) -> None:
+            self._in_headers = True
+            super().on_message_begin()
 
         def on_headers_complete(self) -> None:
-            """httptools: the headers are in (whichever lane then serves the request)."""
+            self._in_headers = False
             self._disarm()
             super().on_headers_complete()
+
+        def _awaiting_headers(self) -> bool:
+            return self._in_headers if callbacks else self._between_requests()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
