@@ -113,7 +113,11 @@ def api_key_in(headers: Headers, bearer: bool = True) -> str | None:
 
 def origin_of(request: RawRequest) -> str:
     """The scheme and Host the client used (its listening address when it sent none)."""
-    host = next((v.decode("latin-1") for k, v in request.headers if k == b"host"), "")
+    host = ""
+    for name, value in request.headers:
+        if name == b"host":
+            host = value.decode("latin-1")
+            break
     if not host:
         server_host, port = request.server or ("localhost", 80)
         host = f"{server_host}:{port}"
