@@ -185,10 +185,14 @@ def report(results: dict[tuple[str, str], list[dict[str, float]]], args: Any) ->
               f"{statistics.median(r['p99'] for r in runs):.2f} | "
               f"{sum(r['errors'] for r in runs):.0f} |")
     print()
+    targets = {("emulator", "create"): 0.8, ("emulator", "poll"): 0.8,
+               ("emulator durable", "poll"): 0.8}
     for route in ("create", "poll"):
         for name in ("emulator", "emulator durable", "emulator+log"):
+            target = targets.get((name, route))
             print(f"ratio {name}/WireMock, {route}: "
-                  f"{median[name, route] / median['wiremock', route]:.2f}")
+                  f"{median[name, route] / median['wiremock', route]:.2f}"
+                  + (f" (target >= {target}, goal 1.0)" if target else ""))
         print(f"ratio emulator/raw ASGI, {route}: "
               f"{median['emulator', route] / median['raw ASGI', route]:.2f}")
         print(f"the request log's cost, {route}: emulator+log/emulator "

@@ -129,8 +129,36 @@ def encode_ok(resp: Any, message: str = "success") -> bytes:
 
 
 def ok_answer(resp: Any, message: str = "success") -> Answer:
-    body = encode_ok(resp, message)
-    return Answer(200, [(b"content-length", str(len(body)).encode()), JSON_TYPE], body)
+    return body_answer(encode_ok(resp, message))
+
+
+def body_answer(body: bytes) -> Answer:
+    return Answer(200, [(b"content-length", b"%d" % len(body)), JSON_TYPE], body)
+
+
+# Placeholders no rendered field can contain: a template is the encoder's own output
+# for an answer whose ints are these, split where they stand.
+HOLES = (987654321987654321, 876543219876543219)
+
+
+def template(resp: dict[str, Any], holes: int, message: str = "success") -> list[bytes]:
+    """The envelope of `resp` cut around its placeholder ints (`HOLES`, in order)."""
+    parts = [encode_ok(resp, message)]
+    for hole in HOLES[:holes]:
+        head, found, tail = parts[-1].partition(b"%d" % hole)
+        assert found, "a template's placeholders are in its envelope"
+        parts[-1:] = [head, tail]
+    return parts
+
+
+class _Placeholder:
+    """A running task with placeholder id and price, for the templates of the views."""
+
+    video_id, price = HOLES
+    status = Status.RUNNING
+
+
+PLACEHOLDER = cast(Task, _Placeholder())
 
 
 def error_answer(error: EmulatorError, state: dict[str, Any]) -> Answer:
@@ -165,6 +193,10 @@ class HotRoutes:
         self._bearer = emulator.profile.bearer_keys
         self._unit = emulator.profile.credits_unit
         self._finals: dict[int, tuple[Task, Status, str, bytes]] = {}
+        # The answers of a create and of a running task's poll differ by ints only.
+        self._created = template(views.created(PLACEHOLDER, self._unit), 2)
+        self._running = template(views.result(PLACEHOLDER, _Fixed(""), self._unit), 1,
+                                 "Success")
         self._handlers: dict[str, Handler] = {
             "result": self._result,
             **{route: self._creator(route, model) for route, model in CREATES.items()},
@@ -196,8 +228,8 @@ class HotRoutes:
         state["video_id"] = video_id
         task = self.emulator.result(team or self.team(request, state), video_id)
         if task.status is Status.RUNNING:
-            return ok_answer(views.result(task, _Origin(self.emulator, request), self._unit),
-                             "Success")
+            running = self._running
+            return body_answer(b"%s%d%s" % (running[0], task.video_id, running[1]))
         return self._final_answer(task, _Origin(self.emulator, request).base_url)
 
     def _final_answer(self, task: Task, base_url: str) -> Answer:
@@ -223,7 +255,10 @@ class HotRoutes:
                 raise invalid_field(exc.errors()) from exc
             trace = state["trace_id"] if state["trace_given"] else None
             submission = self.emulator.submit(team, route, cast(CreateRequest, body), trace)
-            state["video_id"] = submission.task.video_id
-            return ok_answer(views.created(submission.task, self._unit))
+            task = submission.task
+            state["video_id"] = task.video_id
+            return body_answer(b"%s%d%s%d%s" % (self._created[0], task.video_id,
+                                                 self._created[1], task.price,
+                                                 self._created[2]))
 
         return create

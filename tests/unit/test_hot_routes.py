@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from pixverse_emulator.domain.tasks import Status
 from pixverse_emulator.errors import InvalidField
-from pixverse_emulator.http.hot_routes import VIDEO_ID, path_video_id
+from pixverse_emulator.http.hot_routes import PLACEHOLDER, VIDEO_ID, path_video_id
 
 IDS = ["007", "123", "0", "\u0661\u0662", "+5", "-4", "12ab", "9" * 18, "9" * 19, "9" * 40,
        " 5", "5 ", "", "1_000", "1e3", "0x10", "\uff11"]
@@ -22,3 +23,30 @@ def test_a_path_id_converts_as_pydantic_converts_it(text: str) -> None:
             path_video_id(text)
     else:
         assert path_video_id(text) == expected
+
+
+class _Task:
+    def __init__(self, video_id: int, price: int, status: Status) -> None:
+        self.video_id, self.price, self.status = video_id, price, status
+
+
+@pytest.mark.parametrize("unit", ["worldrouter", None])
+@pytest.mark.parametrize("video_id", [0, 7, 407432230962212, 2**63 + 5])
+def test_templated_answers_are_the_encoder_s_own(unit: str | None, video_id: int) -> None:
+    from typing import cast
+
+    from pixverse_emulator.domain.tasks import Task
+    from pixverse_emulator.http import views
+    from pixverse_emulator.http.hot_routes import encode_ok, template
+
+    task = cast(Task, _Task(video_id, 1234, Status.RUNNING))
+    created = template(views.created(PLACEHOLDER, unit), 2)
+    assert b"%s%d%s%d%s" % (created[0], video_id, created[1], 1234, created[2]) == encode_ok(
+        views.created(task, unit))
+    running = template(views.result(PLACEHOLDER, _Base(), unit), 1, "Success")
+    assert b"%s%d%s" % (running[0], video_id, running[1]) == encode_ok(
+        views.result(task, _Base(), unit), "Success")
+
+
+class _Base:
+    base_url = "http://unused"
