@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from .domain import edits, keyframes, masks, references, rules
 from .domain.directives import Directives, parse_directives
+from .domain.packing import pack_model
 from .domain.policies import (
     checked,
     parse_outcomes,
@@ -24,7 +25,7 @@ from .domain.policies import (
     schedule,
 )
 from .domain.schemas import CreateRequest, EditRequest, MaskSelection, MultiTransitionCreate
-from .domain.tasks import Status, Task, VideoSpec
+from .domain.tasks import Status, Task, VideoSpec, video_shape
 from .domain.uploads import (
     MediaKind,
     StoredFile,
@@ -54,8 +55,9 @@ class Plan:
     model: str
     quality: str
     price: int
-    video: VideoSpec  # seed 0: draw one
+    video: VideoSpec  # the shape (`video_shape`), seed 0
     directives: Directives  # the prompt's [emulator:...] choices
+    seed: int = 0  # the request's; 0: draw one
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,8 @@ class Emulator(Snapshots):
             price = self.profile.price(request.model, request.quality, request.duration, audio,
                                        request.motion_mode)
             return Plan(request.model, request.quality, price,
-                        VideoSpec(shape.width, shape.height, shape.seconds, audio,
-                                  request.seed or 0), directives)
+                        video_shape(shape.width, shape.height, shape.seconds, audio),
+                        directives, request.seed or 0)
 
         return self._create(team_id, route, request, trace_id, planned)
 
@@ -103,9 +105,9 @@ class Emulator(Snapshots):
             source = found.source
             seed = getattr(request, "seed", None) or 0
             return Plan("", found.quality, found.price,
-                        VideoSpec(source.width, source.height, source.seconds,
-                                  found.has_audio, seed),
-                        parse_directives(getattr(request, "restyle_prompt", None) or ""))
+                        video_shape(source.width, source.height, source.seconds,
+                                    found.has_audio),
+                        parse_directives(getattr(request, "restyle_prompt", None) or ""), seed)
 
         return self._create(team_id, route, request, trace_id, planned)
 
@@ -151,8 +153,8 @@ class Emulator(Snapshots):
             shape = keyframes.plan(request, self.world.uploads, team_id)
             price = pricing.multi_transition(request.quality, int(shape.seconds))
             return Plan(request.model, request.quality, price,
-                        VideoSpec(shape.width, shape.height, shape.seconds, False,
-                                  request.seed or 0), directives)
+                        video_shape(shape.width, shape.height, shape.seconds, False),
+                        directives, request.seed or 0)
 
         return self._create(team_id, route, request, trace_id, planned)
 
@@ -182,22 +184,22 @@ class Emulator(Snapshots):
             video_id = self._new_id()
             world.ledger.hold(team_id, video_id, plan.price, now)
             self._changes.ledger(team_id)
-            video = plan.video
-            seed = video.seed or self._rng.randint(1, rules.SEED_MAX)
+            seed = plan.seed or self._rng.randint(1, rules.SEED_MAX)
             progression = directives.progression or team.progression or self._progression
             task = Task(
                 video_id=video_id,
                 team_id=team_id,
                 route=route,
-                request=request.model_dump(mode="json", exclude_unset=True),
+                request=pack_model(request),
                 trace_id=trace_id or "",
                 model=plan.model,
                 quality=plan.quality,
                 price=plan.price,
-                video=VideoSpec(video.width, video.height, video.seconds, video.has_audio, seed),
+                video=plan.video,
                 created_at=now,
                 due_at=None,
                 outcome=directives.outcome or self._next_outcome(team),
+                seed=seed,
             )
             schedule(task, progression)
             world.tasks.add(task)
