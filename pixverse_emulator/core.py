@@ -165,8 +165,9 @@ class Emulator(Snapshots):
         with self._unit(team_id):
             now = self._settle(team_id)
             world = self.world
-            if trace_id is not None and (team_id, trace_id) in world.trace_ids:
-                original = world.tasks.get(world.trace_ids[team_id, trace_id])
+            known = None if trace_id is None else world.trace_ids.find(team_id, trace_id)
+            if known is not None:
+                original = world.tasks.get(known)
                 if original is not None:
                     return Submission(original, replayed=True)
             plan = planned()
@@ -207,7 +208,7 @@ class Emulator(Snapshots):
                 self.wake(task.due_at - world.offsets.get(team_id, 0.0))
             self._changes.task(task)
             if trace_id is not None:
-                world.trace_ids[team_id, trace_id] = video_id  # kept with the task's row
+                world.trace_ids[task.team_id, trace_id] = video_id  # kept with the task's row
             for name in directives.used:
                 self.coverage.note("directives", name)
             self.coverage.note("statuses", int(Status.RUNNING))

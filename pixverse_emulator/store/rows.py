@@ -186,7 +186,7 @@ def load_tasks(world: World, stored: list[Row]) -> None:
     world.tasks.freeze_all({row[0]: (row[1], row[3], row[2], row) for row in stored
                             if row[2] != running})
     world.video_tokens.update({row[3]: row[0] for row in stored if row[2] == Status.SUCCEEDED})
-    world.trace_ids.update({(row[1], row[4]): row[0] for row in stored if row[4]})
+    world.trace_ids.add_all((row[1], row[4], row[0]) for row in stored if row[4])
 
 
 # -- uploads -----------------------------------------------------------------------------
