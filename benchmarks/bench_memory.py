@@ -129,12 +129,12 @@ def submit_us(step: float) -> dict[str, float]:
     phases = {"first 5,000": 5000, "5,000 to 10,000": 5000, "past the limit": 20_000}
     found: dict[str, float] = {}
     for name, count in phases.items():
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(count):
             if step:
                 clock.advance(step)
             emu.submit(team, "text", req, None)
-        found[name] = (time.perf_counter() - start) / count * 1e6
+        found[name] = (time.process_time() - start) / count * 1e6
     emu.close()
     return found
 

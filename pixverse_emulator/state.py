@@ -12,7 +12,6 @@ other request can slip in between a check (pending cap, balance) and its effect.
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -43,6 +42,7 @@ from .store.memory import MemoryStore
 from .store.snapshots import Shelf
 from .store.spill import FileSpill
 from .store.sqlite import SqliteStore
+from .tokens import Tokens
 
 
 class _Unit:
@@ -117,7 +117,7 @@ class State:
         self.base_url = self.settings.public_url or (
             f"http://{self.settings.host}:{self.settings.port}")
         self.clock = clock if clock is not None else make_clock(self.settings.clock)
-        self._new_token = token_factory or (lambda: secrets.token_urlsafe(18))
+        self._new_token = token_factory or Tokens()
         self._lock = threading.RLock()
         self._depth = 0
         self._unit = _Unit(self)

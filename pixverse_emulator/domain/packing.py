@@ -49,13 +49,21 @@ def pack(fields: Mapping[str, Any]) -> Packed:
 
 def pack_model(request: BaseModel) -> Packed:
     """`pack(request.model_dump(mode="json", exclude_unset=True))`, without the dump when
-    every value set is a plain JSON scalar (the usual create)."""
+    every value set is a plain JSON scalar (the usual create). A model's `__dict__` holds
+    every field, in the order of its fields: the order the dump has."""
     given = request.__pydantic_fields_set__
-    values = request.__dict__
-    keys = [name for name in type(request).model_fields if name in given]
-    if all(type(values[name]) in PLAIN for name in keys):
-        return (_keys(tuple(keys)), *(shared(values[name]) for name in keys))
-    return pack(request.model_dump(mode="json", exclude_unset=True))
+    keys: list[str] = []
+    values: list[Any] = []
+    for name, value in request.__dict__.items():
+        if name in given:
+            kind = type(value)
+            if kind is str:
+                value = _first(value) if len(value) <= SHARED_MAX else value
+            elif kind not in PLAIN:
+                return pack(request.model_dump(mode="json", exclude_unset=True))
+            keys.append(name)
+            values.append(value)
+    return (_keys(tuple(keys)), *values)
 
 
 def unpack(packed: Packed) -> dict[str, Any]:

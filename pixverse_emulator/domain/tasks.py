@@ -89,13 +89,12 @@ class TaskBook:
         `settle(team)` first applies what has fallen due for a running task's team:
         settling is lazy, so a task past its due time may not have moved yet."""
 
-        settled: set[str] = set()
         if team_id is not None:
             if settle is not None:
                 settle(team_id)
-                settled.add(team_id)
             if self._pending[team_id] >= self.count(team_id):
                 return None  # all still running: nothing to find, so no scan at all
+        settled = {team_id} if team_id is not None and settle is not None else set()
 
         def finished(video_id: int) -> bool:
             task = self._tasks.get(video_id)
