@@ -25,10 +25,11 @@ BODY = json.dumps({"model": "pixverse-c1", "prompt": "a cube", "duration": 1,
                    "quality": "360p", "aspect_ratio": "16:9"}).encode()
 
 
-async def call(app: Any, method: str, path: str, body: bytes = b"") -> list[dict[str, Any]]:
+async def call(app: Any, method: str, path: str, body: bytes = b"",
+               extra: list[tuple[bytes, bytes]] | None = None) -> list[dict[str, Any]]:
     headers = [(b"host", b"bench"), (b"authorization", b"Bearer bench"),
                (b"content-type", b"application/json"),
-               (b"content-length", str(len(body)).encode())]
+               (b"content-length", str(len(body)).encode()), *(extra or [])]
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
              "method": method, "path": path, "raw_path": path.encode(), "query_string": b"",
              "headers": headers, "scheme": "http", "server": ("bench", 80),

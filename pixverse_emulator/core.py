@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
 from .domain import edits, keyframes, masks, references, rules
 from .domain.directives import Directives, parse_directives
+from .domain.packing import pack_model
 from .domain.policies import (
     checked,
     parse_outcomes,
@@ -24,7 +25,7 @@ from .domain.policies import (
     schedule,
 )
 from .domain.schemas import CreateRequest, EditRequest, MaskSelection, MultiTransitionCreate
-from .domain.tasks import Status, Task, VideoSpec
+from .domain.tasks import Status, Task, VideoSpec, video_shape
 from .domain.uploads import (
     MediaKind,
     StoredFile,
@@ -44,18 +45,17 @@ from .store.base import storing
 from .store.files import Download, Incoming, OpenFile
 
 U = TypeVar("U", StoredImage, StoredMedia)
-NO_DIRECTIVES = parse_directives("")
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):  # a tuple: a frozen dataclass's init costs a µs on every create
     """What a task will be, worked out by its route's checks before anything is held."""
 
     model: str
     quality: str
     price: int
-    video: VideoSpec  # seed 0: draw one
+    video: VideoSpec  # the shape (`video_shape`), seed 0
     directives: Directives  # the prompt's [emulator:...] choices
+    seed: int = 0  # the request's; 0: draw one
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ class Emulator(Snapshots):
             price = self.profile.price(request.model, request.quality, request.duration, audio,
                                        request.motion_mode)
             return Plan(request.model, request.quality, price,
-                        VideoSpec(shape.width, shape.height, shape.seconds, audio,
-                                  request.seed or 0), directives)
+                        video_shape(shape.width, shape.height, shape.seconds, audio),
+                        directives, request.seed or 0)
 
         return self._create(team_id, route, request, trace_id, planned)
 
@@ -103,9 +103,9 @@ class Emulator(Snapshots):
             source = found.source
             seed = getattr(request, "seed", None) or 0
             return Plan("", found.quality, found.price,
-                        VideoSpec(source.width, source.height, source.seconds,
-                                  found.has_audio, seed),
-                        parse_directives(getattr(request, "restyle_prompt", None) or ""))
+                        video_shape(source.width, source.height, source.seconds,
+                                    found.has_audio),
+                        parse_directives(getattr(request, "restyle_prompt", None) or ""), seed)
 
         return self._create(team_id, route, request, trace_id, planned)
 
@@ -151,8 +151,8 @@ class Emulator(Snapshots):
             shape = keyframes.plan(request, self.world.uploads, team_id)
             price = pricing.multi_transition(request.quality, int(shape.seconds))
             return Plan(request.model, request.quality, price,
-                        VideoSpec(shape.width, shape.height, shape.seconds, False,
-                                  request.seed or 0), directives)
+                        video_shape(shape.width, shape.height, shape.seconds, False),
+                        directives, request.seed or 0)
 
         return self._create(team_id, route, request, trace_id, planned)
 
@@ -163,8 +163,9 @@ class Emulator(Snapshots):
         with self._unit(team_id):
             now = self._settle(team_id)
             world = self.world
-            if trace_id is not None and (team_id, trace_id) in world.trace_ids:
-                original = world.tasks.get(world.trace_ids[team_id, trace_id])
+            known = None if trace_id is None else world.trace_ids.find(team_id, trace_id)
+            if known is not None:
+                original = world.tasks.get(known)
                 if original is not None:
                     return Submission(original, replayed=True)
             plan = planned()
@@ -182,22 +183,22 @@ class Emulator(Snapshots):
             video_id = self._new_id()
             world.ledger.hold(team_id, video_id, plan.price, now)
             self._changes.ledger(team_id)
-            video = plan.video
-            seed = video.seed or self._rng.randint(1, rules.SEED_MAX)
+            seed = plan.seed or self._rng.randint(1, rules.SEED_MAX)
             progression = directives.progression or team.progression or self._progression
             task = Task(
                 video_id=video_id,
                 team_id=team_id,
                 route=route,
-                request=request.model_dump(mode="json", exclude_unset=True),
+                request=pack_model(request),
                 trace_id=trace_id or "",
                 model=plan.model,
                 quality=plan.quality,
                 price=plan.price,
-                video=VideoSpec(video.width, video.height, video.seconds, video.has_audio, seed),
+                video=plan.video,
                 created_at=now,
                 due_at=None,
                 outcome=directives.outcome or self._next_outcome(team),
+                seed=seed,
             )
             schedule(task, progression)
             world.tasks.add(task)
@@ -205,7 +206,7 @@ class Emulator(Snapshots):
                 self.wake(task.due_at - world.offsets.get(team_id, 0.0))
             self._changes.task(task)
             if trace_id is not None:
-                world.trace_ids[team_id, trace_id] = video_id  # kept with the task's row
+                world.trace_ids[task.team_id, trace_id] = video_id  # kept with the task's row
             for name in directives.used:
                 self.coverage.note("directives", name)
             self.coverage.note("statuses", int(Status.RUNNING))

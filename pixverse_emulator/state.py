@@ -12,9 +12,9 @@ other request can slip in between a check (pending cap, balance) and its effect.
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -42,6 +42,7 @@ from .store.memory import MemoryStore
 from .store.snapshots import Shelf
 from .store.spill import FileSpill
 from .store.sqlite import SqliteStore
+from .tokens import Tokens
 
 
 class _Unit:
@@ -98,7 +99,7 @@ EVICTION = "eviction"  # the timeline reason of a task the limits let go of
 
 def evicting(task: Task) -> bool:
     """A task leaving by eviction is not news: it is about to be forgotten."""
-    return task.timeline[-1][2] == EVICTION
+    return task.last_reason == EVICTION
 
 
 class State:
@@ -116,7 +117,7 @@ class State:
         self.base_url = self.settings.public_url or (
             f"http://{self.settings.host}:{self.settings.port}")
         self.clock = clock if clock is not None else make_clock(self.settings.clock)
-        self._new_token = token_factory or (lambda: secrets.token_urlsafe(18))
+        self._new_token = token_factory or Tokens()
         self._lock = threading.RLock()
         self._depth = 0
         self._unit = _Unit(self)
@@ -249,7 +250,7 @@ class State:
         now = self.now(team_id)
         for task in self.world.tasks.due(team_id, now):
             assert task.due_at is not None
-            self._move(task, task.outcome, task.due_at, f"due ({task.progression})")
+            self._move(task, task.outcome, task.due_at, due_reason(task.progression))
         return now
 
     def _settle_all(self) -> None:
@@ -378,6 +379,13 @@ class State:
         """The next id. Its high-water mark is not written with every create: a store
         keeps it whenever rows go (a reset) and takes the largest stored id on load."""
         return self.ids.next()
+
+
+@lru_cache(maxsize=256)
+def due_reason(progression: str) -> str:
+    """The timeline reason of a task that fell due: one string per progression, shared
+    by every task that had it (a load test keeps tens of thousands)."""
+    return f"due ({progression})"
 
 
 def with_size(task: Task) -> Task:

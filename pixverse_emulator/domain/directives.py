@@ -35,7 +35,13 @@ class Directives:
     used: tuple[str, ...] = ()
 
 
+NONE = Directives()
+MARK = "[emulator:"  # every directive starts so: a prompt without it has none
+
+
 def parse_directives(prompt: str) -> Directives:
+    if MARK not in prompt:
+        return NONE  # most prompts: a substring test instead of a regex scan
     outcome: Status | None = None
     progression: Progression | None = None
     used: list[str] = []

@@ -162,19 +162,13 @@ class Ledger:
         """Raise InsufficientCredits unless the team can pay `amount` now."""
         account = self._accounts[team_id]
         if account.pool_for(amount) is None:
-            held = (f"{account.available} available" if not account.package else
-                    f"{account.monthly} monthly and {account.package} package credits, "
-                    "and one of them must cover it")
-            raise InsufficientCredits(
-                f"Insufficient balance: this task costs {amount} credits and the team has "
-                f"{held}",
-                reason="balance",
-            )
+            raise _insufficient(account, amount)
 
     def hold(self, team_id: str, video_id: int, amount: int, at: float) -> None:
-        self.check_hold(team_id, amount)
         account = self._accounts[team_id]
-        pool = account.pool_for(amount) or "monthly"
+        pool = account.pool_for(amount)
+        if pool is None:
+            raise _insufficient(account, amount)
         account.available -= amount
         if pool == "package":
             account.package -= amount
@@ -203,3 +197,13 @@ class Ledger:
             account.package += amount
         account._append(at, "release", amount, video_id, pool)
         self._spill_if_long(account)
+
+
+def _insufficient(account: Account, amount: int) -> InsufficientCredits:
+    held = (f"{account.available} available" if not account.package else
+            f"{account.monthly} monthly and {account.package} package credits, "
+            "and one of them must cover it")
+    return InsufficientCredits(
+        f"Insufficient balance: this task costs {amount} credits and the team has {held}",
+        reason="balance",
+    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal, TypeVar
 
 from ..errors import InvalidField
@@ -37,6 +38,11 @@ class Progression:
     amount: float = 0.0
 
     def __str__(self) -> str:
+        return self.label
+
+    @cached_property
+    def label(self) -> str:
+        """Made once: every task scheduled by this progression shares the string."""
         if self.kind in ("seconds", "polls"):
             return f"{self.kind}:{self.amount:g}"
         return self.kind

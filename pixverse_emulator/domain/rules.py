@@ -7,6 +7,7 @@ from `MODEL_SUPPORT`, and the README's tables are this module written out.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Literal, get_args
 
 Model = Literal["pixverse-c1", "pixverse-v6"]
@@ -81,6 +82,7 @@ def ratio_parts(ratio: str) -> tuple[int, int]:
     return int(width), int(height)
 
 
+@lru_cache(maxsize=64)  # a few qualities times a few ratios; asked on every create
 def output_size(quality: str, ratio: str) -> tuple[int, int]:
     """Width and height: the long edge from quality, the short one rounded to even."""
     long_edge = LONG_EDGE[quality]

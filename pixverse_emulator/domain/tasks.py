@@ -1,10 +1,8 @@
-"""Video tasks: their status, the transition table, and which fall due when.
+"""Video tasks: which fall due when, and the indexes over them.
 
-A task runs at status 5 until its due time (or its Nth result read), then moves to
-its planned outcome (1, 7 or 8). Status 6 (deleted) is only ever forced. Nothing
-moves in the background: `TaskBook.due(team, now)` hands back what has fallen due
-for one team, in due order. Each team has its own heap because each team can have
-its own clock.
+Nothing moves in the background: `TaskBook.due(team, now)` hands back what has fallen
+due for one team, in due order. Each team has its own heap because each team can have
+its own clock. A task itself (`Task`, `Status`, `VideoSpec`) is in `task.py`.
 """
 
 from __future__ import annotations
@@ -12,78 +10,13 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 from .ages import Ages
+from .task import TRANSITIONS, Event, Status, Task, VideoSpec, shape_of, video_shape
 
-
-class Status(IntEnum):
-    SUCCEEDED = 1
-    RUNNING = 5
-    DELETED = 6
-    MODERATED = 7
-    FAILED = 8
-
-
-TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.RUNNING: frozenset(
-        {Status.SUCCEEDED, Status.DELETED, Status.MODERATED, Status.FAILED}
-    ),
-    Status.SUCCEEDED: frozenset({Status.DELETED}),
-}
-
-
-@dataclass(frozen=True)
-class VideoSpec:
-    """What the finished video will be: enough to render it byte for byte."""
-
-    width: int
-    height: int
-    seconds: float
-    has_audio: bool
-    seed: int
-
-
-@dataclass
-class Task:
-    video_id: int
-    team_id: str
-    route: str
-    request: dict[str, Any]
-    trace_id: str
-    model: str
-    quality: str
-    price: int
-    video: VideoSpec
-    created_at: float
-    due_at: float | None  # by the team's clock; None: not by time
-    outcome: Status
-    due_polls: int | None = None  # completes on this result read
-    progression: str = ""
-    reads: int = 0
-    status: Status = Status.RUNNING
-    modified_at: float = 0.0
-    size: int | None = None
-    token: str = ""
-    # each transition: when, to which status, and why (a person reads the reason)
-    timeline: list[tuple[float, Status, str]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if not self.timeline:  # a new task; a restored one brings its own
-            self.modified_at = self.created_at
-            self.timeline.append((self.created_at, Status.RUNNING, "created"))
-
-    def can_move_to(self, status: Status) -> bool:
-        return status in TRANSITIONS.get(self.status, frozenset())
-
-    def move(self, status: Status, at: float, reason: str) -> None:
-        if not self.can_move_to(status):
-            raise ValueError(f"task {self.video_id}: {self.status} -> {status} is not allowed")
-        self.status = status
-        self.modified_at = at
-        self.timeline.append((at, status, reason))
+__all__ = ["TRANSITIONS", "Event", "Frozen", "Status", "Task", "TaskBook", "VideoSpec",
+           "shape_of", "video_shape"]
 
 
 Frozen = tuple[str, str, int, Any]  # (team, result token, status, record)
@@ -156,13 +89,12 @@ class TaskBook:
         `settle(team)` first applies what has fallen due for a running task's team:
         settling is lazy, so a task past its due time may not have moved yet."""
 
-        settled: set[str] = set()
         if team_id is not None:
             if settle is not None:
                 settle(team_id)
-                settled.add(team_id)
             if self._pending[team_id] >= self.count(team_id):
                 return None  # all still running: nothing to find, so no scan at all
+        settled = {team_id} if team_id is not None and settle is not None else set()
 
         def finished(video_id: int) -> bool:
             task = self._tasks.get(video_id)

@@ -16,6 +16,7 @@ from .accounts import Accounts, AuthMode
 from .faults import FaultBook
 from .ledger import Ledger
 from .tasks import Status, Task, TaskBook
+from .trace_ids import TraceIds
 from .uploads import Upload, UploadStore
 from .webhooks import DeliveryBook
 
@@ -37,7 +38,7 @@ class World:
     tasks: TaskBook = field(default_factory=TaskBook)
     uploads: UploadStore = field(default_factory=UploadStore)
     faults: FaultBook = field(default_factory=FaultBook)
-    trace_ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    trace_ids: TraceIds = field(default_factory=TraceIds)
     video_tokens: dict[str, int] = field(default_factory=dict)  # result URL token -> task
     offsets: dict[str, float] = field(default_factory=dict)  # team -> seconds ahead
     deliveries: DeliveryBook = field(default_factory=DeliveryBook)  # webhook deliveries
@@ -58,7 +59,7 @@ class World:
         task = self.tasks.get(video_id)
         assert task is not None and task.status is not Status.RUNNING
         self.video_tokens.pop(self.tasks.remove(video_id), None)
-        if self.trace_ids.get((task.team_id, task.trace_id)) == video_id:
+        if self.trace_ids.find(task.team_id, task.trace_id) == video_id:
             del self.trace_ids[task.team_id, task.trace_id]
 
     def dismantle(self, stopping: Callable[[], bool]) -> Callable[[], None]:
@@ -66,7 +67,7 @@ class World:
         thousands of tasks at once would hold up the request that replaced it."""
         tasks, uploads = self.tasks, self.uploads
         return dismantle(stopping, *tasks.drop_all(), uploads.images, uploads.media, uploads.files,
-                         self.trace_ids, self.video_tokens)
+                         *self.trace_ids.parts(), self.video_tokens)
 
     def team_ids(self) -> list[str]:
         return [team.id for team in self.accounts.all()]
@@ -76,7 +77,7 @@ class World:
         for token in self.tasks.remove_team(team_id):
             self.video_tokens.pop(token, None)
         tokens = self.uploads.remove_team(team_id)
-        self.trace_ids = {k: v for k, v in self.trace_ids.items() if k[0] != team_id}
+        self.trace_ids.drop_team(team_id)
         self.faults.clear(team_id)
         self.deliveries.remove_team(team_id)
         self.offsets.pop(team_id, None)
@@ -97,7 +98,8 @@ class World:
         uploads = source.uploads.of_team(team_id)
         for upload in uploads:
             self.uploads.add(upload)
-        self.trace_ids.update({k: v for k, v in source.trace_ids.items() if k[0] == team_id})
+        self.trace_ids.add_all((team_id, trace_id, video_id) for trace_id, video_id
+                               in source.trace_ids.of_team(team_id).items())
         if team_id in source.offsets:
             self.offsets[team_id] = source.offsets[team_id]
         for rule in source.faults.rules(team_id):

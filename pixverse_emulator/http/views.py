@@ -34,7 +34,7 @@ def file_url(base: str, token: str, name: str) -> str:
 
 
 def video_name(task: Task) -> str:
-    return f"{task.video_id}_seed{task.video.seed}.mp4"
+    return f"{task.video_id}_seed{task.seed}.mp4"
 
 
 def created(task: Task, credits_unit: str | None) -> dict[str, Any]:
@@ -54,14 +54,14 @@ def result(task: Task, origin: Origin, credits_unit: str | None = rules.CREDITS_
     resp: dict[str, Any] = {"id": task.video_id, "status": int(task.status)}
     if task.status is not Status.SUCCEEDED:
         return resp
-    request = task.request
+    request, shape = task.request, task.shape
     resp.update(
         url=file_url(origin.base_url, task.token, video_name(task)),
-        outputWidth=task.video.width,
-        outputHeight=task.video.height,
-        has_audio=task.video.has_audio,
+        outputWidth=shape.width,
+        outputHeight=shape.height,
+        has_audio=shape.has_audio,
         size=task.size,
-        seed=task.video.seed,
+        seed=task.seed,
         prompt=request.get("prompt", ""),
         negative_prompt=request.get("negative_prompt") or "",
         style=request.get("style") or "",
@@ -115,6 +115,7 @@ def media_detail(med: StoredMedia) -> dict[str, Any]:
 
 def task_detail(task: Task) -> dict[str, Any]:
     """The control plane's view of a task: everything, any owner."""
+    video = task.video
     return {
         "video_id": task.video_id,
         "team": task.team_id,
@@ -130,11 +131,11 @@ def task_detail(task: Task) -> dict[str, Any]:
         "created_at": task.created_at,
         "due_at": task.due_at,
         "video": {
-            "width": task.video.width,
-            "height": task.video.height,
-            "seconds": task.video.seconds,
-            "has_audio": task.video.has_audio,
-            "seed": task.video.seed,
+            "width": video.width,
+            "height": video.height,
+            "seconds": video.seconds,
+            "has_audio": video.has_audio,
+            "seed": video.seed,
             "size": task.size,
         },
         "timeline": [{"time": t, "status": int(s), "reason": why}

@@ -18,6 +18,7 @@ from typing import Any
 from ..domain.accounts import Accounts, AuthMode, Team
 from ..domain.faults import FaultRule
 from ..domain.ledger import Account, Entry
+from ..domain.packing import shared
 from ..domain.policies import OutcomeSequence, parse_outcomes, parse_progression
 from ..domain.tasks import Status, Task, TaskBook, VideoSpec
 from ..domain.uploads import StoredFile, StoredImage, StoredMedia, Upload
@@ -167,7 +168,7 @@ def _task(row: Row) -> Task:
 
 def _reason(why: list[Any]) -> str:
     """A transition's reason; rows written before reasons were kept have none."""
-    return str(why[0]) if why else ""
+    return shared(str(why[0])) if why else ""  # few reasons, many tasks
 
 
 def load_tasks(world: World, stored: list[Row]) -> None:
@@ -185,7 +186,7 @@ def load_tasks(world: World, stored: list[Row]) -> None:
     world.tasks.freeze_all({row[0]: (row[1], row[3], row[2], row) for row in stored
                             if row[2] != running})
     world.video_tokens.update({row[3]: row[0] for row in stored if row[2] == Status.SUCCEEDED})
-    world.trace_ids.update({(row[1], row[4]): row[0] for row in stored if row[4]})
+    world.trace_ids.add_all((row[1], row[4], row[0]) for row in stored if row[4])
 
 
 # -- uploads -----------------------------------------------------------------------------

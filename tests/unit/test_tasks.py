@@ -123,3 +123,20 @@ def test_looking_for_a_finished_task_among_many_running_ones_settles_once_and_st
     done.move(Status.SUCCEEDED, 1.0, "test")
     book.moved(done, Status.RUNNING)
     assert book.oldest_finished("t", settled.append) == 3
+
+
+def test_a_task_is_compact_and_reads_back_whole() -> None:
+    """Slots (no dict per task), the shape shared with tasks alike: a load test keeps tens
+    of thousands of tasks. `request`, `video` and `timeline` read as they were given."""
+    first, second = task(1, 5.0), task(2, 5.0)
+    assert not hasattr(first, "__dict__")
+    assert first.shape is second.shape and first.video == SPEC
+    restored = Task(3, "t", "text", {"prompt": "p", "duration": 5}, "", "pixverse-c1", "360p",
+                    3, SPEC, 0.0, 5.0, Status.SUCCEEDED, status=Status.SUCCEEDED,
+                    modified_at=5.0, timeline=[(0.0, Status.RUNNING, ""),
+                                               (5.0, Status.SUCCEEDED, "due")])
+    assert restored.request == {"prompt": "p", "duration": 5}
+    assert restored.timeline == [(0.0, Status.RUNNING, ""), (5.0, Status.SUCCEEDED, "due")]
+    first.move(Status.FAILED, 6.0, "why")
+    assert first.timeline == [(0.0, Status.RUNNING, "created"), (6.0, Status.FAILED, "why")]
+    assert (first.modified_at, first.last_reason) == (6.0, "why")
