@@ -12,10 +12,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.staticfiles import StaticFiles
 
 from ..console import docs
-from ..console import routes as console
 from ..console.session import ConsoleSession
 from ..core import Emulator
 from ..errors import (
@@ -29,11 +29,12 @@ from ..errors import (
 from ..settings import Settings
 from ..version import __version__
 from . import admin, admin_faults, admin_snapshots, api, files, native
-from .admin_guard import AdminGuard
+from .admin_guard import CONSOLE, AdminGuard
 from .connection import ConnectionGuard
 from .deps import api_key
 from .fast_path import FastPath
 from .fault_injector import FaultInjector
+from .lazy_routes import LazyRoutes
 from .middleware import BodyLimit, RequestContext
 from .request_log import RequestLog
 from .responses import error_response
@@ -81,9 +82,10 @@ def create_app(
     # The routes go straight onto the app: include_router() wraps each router in another
     # matching layer, which measured as 40% of a poll's time in-process.
     routers = (api.router, admin.router, admin_faults.router, admin_snapshots.router,
-               files.router, docs.router, console.router)
+               files.router, docs.router)
     for router in routers:
         app.router.routes.extend(router.routes)
+    app.router.routes.append(LazyRoutes(_console_routes, _is_console))
     app.router.routes.extend(native.routes_for(emu.profile))
     app.mount(docs.STATIC, StaticFiles(directory=STATIC_FOLDER), name="static")
     app.add_exception_handler(EmulatorError, _emulator_error)
@@ -104,6 +106,19 @@ def create_app(
     app.add_middleware(RequestContext, emulator=emu, log=log)
     app.add_middleware(ConnectionGuard, body_timeout=emu.settings.body_timeout)
     return app
+
+
+def _console_routes() -> list[BaseRoute]:
+    """Imported on the first console request: the pages bring Jinja2 and their templates'
+    helpers, which nothing else needs (see lazy_routes.py)."""
+    from ..console import routes
+
+    return list(routes.router.routes)
+
+
+def _is_console(path: str) -> bool:
+    """The console's paths: `/` (a redirect to it) and everything under its prefix."""
+    return path == "/" or path.startswith(CONSOLE)
 
 
 def _limit_for(settings: Settings) -> Any:
