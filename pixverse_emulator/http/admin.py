@@ -19,7 +19,8 @@ router = APIRouter(prefix="/_emulator", include_in_schema=False)
 
 
 class _Admin(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
+    # defer_build: validators built at a body's first use, not at start (json_body parses).
+    model_config = ConfigDict(strict=True, extra="forbid", defer_build=True)
 
 
 class Advance(_Admin):
