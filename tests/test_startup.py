@@ -11,6 +11,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from pixverse_emulator.http import admin_snapshots, app
+
 # A CLI server as `python -m pixverse_emulator` builds it, then one health request.
 STARTED = """\
 import sys
@@ -21,6 +23,9 @@ client = TestClient(cli.create_app(emulator, close_at_shutdown=True))
 assert client.get("/_emulator/health").status_code == 200
 """
 
+
+CONTROL_PLANE = ("pixverse_emulator.http.admin", "pixverse_emulator.http.admin_faults",
+                 "pixverse_emulator.http.admin_snapshots")
 
 # The CLI's entry point with uvicorn replaced: it reports the collector's state while the
 # app is built and once it is about to be served, then stops.
@@ -55,10 +60,19 @@ def loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
     return [name for name in run.stdout.strip().split(",") if name]
 
 
-def test_a_started_server_has_not_loaded_the_console_or_tls() -> None:
+def test_a_started_server_has_not_loaded_the_console_tls_or_control_plane() -> None:
     heavy = ("jinja2", "cryptography", "pixverse_emulator.console.pages",
-             "pixverse_emulator.http.tls")
+             "pixverse_emulator.http.tls", *CONTROL_PLANE)
     assert loaded_after(STARTED, heavy) == []
+
+
+def test_the_first_control_plane_request_loads_the_control_plane() -> None:
+    code = STARTED + 'assert client.get("/_emulator/faults").status_code == 200\n'
+    assert loaded_after(code, CONTROL_PLANE) == list(CONTROL_PLANE)
+
+
+def test_the_snapshot_upload_limit_covers_the_snapshot_routes() -> None:
+    assert app.SNAPSHOTS == admin_snapshots.PREFIX  # app.py cannot import it at start
 
 
 def test_the_first_console_page_loads_the_console() -> None:

@@ -1,5 +1,6 @@
 """The `/_emulator` control plane: each route is one Emulator call. Kept out of the
-public OpenAPI document; every answer is 200 with a JSON body (errors: the envelope)."""
+public OpenAPI document; every answer is 200 with a JSON body (errors: the envelope).
+`/_emulator/health` is in health.py, built at start; these on the plane's first request."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 
 from ..clock import MAX_ADVANCE
 from ..settings import redacted
-from ..version import __version__
 from . import views
 from .deps import EmulatorDep, base_url, json_body
 
@@ -52,11 +52,6 @@ AdvanceBody = Annotated[Advance, Depends(json_body(Advance))]
 TeamBody = Annotated[TeamUpdate, Depends(json_body(TeamUpdate))]
 StatusBody = Annotated[StatusChange, Depends(json_body(StatusChange))]
 PolicyBody = Annotated[PolicyChange, Depends(json_body(PolicyChange))]
-
-
-@router.get("/health")
-async def health() -> dict[str, str]:
-    return {"status": "ok", "version": __version__}
 
 
 @router.get("/settings")
