@@ -8,6 +8,10 @@ Four commands, each spawned N times in rotating order (machine noise hits all al
   start after the warm-up reopens an existing, empty state);
 - `bare`: uvicorn running benchmarks/bare_app.py plus a /_emulator/health route.
 
+Then what start-up no longer builds is paid by the first request that needs it: on fresh
+default servers, the first and second GET of a control-plane route, a console page and
+/openapi.json (a create is not among them: the public API is built at start).
+
 Bytecode is cached, as after `pip install`: the children write and read their .pyc
 files under a temporary PYTHONPYCACHEPREFIX (even when PYTHONDONTWRITEBYTECODE is set
 here), and one uncounted warm-up start of each command fills it.
@@ -75,6 +79,45 @@ def start_to_healthy(command: list[str], env: dict[str, str] | None = None) -> f
         process.wait(timeout=30)
 
 
+FIRSTS = ("/_emulator/settings", "/_emulator/ui/tasks", "/openapi.json")
+
+
+def get_seconds(port: int, path: str) -> float:
+    start = time.perf_counter()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as answer:
+        answer.read()
+    return time.perf_counter() - start
+
+
+def first_requests(count: int, env: dict[str, str]) -> dict[str, list[tuple[float, float]]]:
+    """(first, second) seconds of a GET of each of FIRSTS, on `count` fresh servers."""
+    times: dict[str, list[tuple[float, float]]] = {path: [] for path in FIRSTS}
+    for _ in range(count):
+        port = free_port()
+        command = [sys.executable, "-m", "pixverse_emulator", "--quiet", "--port", str(port)]
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        try:
+            wait_healthy(port, process)
+            for path in FIRSTS:
+                times[path].append((get_seconds(port, path), get_seconds(port, path)))
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    return times
+
+
+def wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.perf_counter() + 30
+    while time.perf_counter() < deadline and process.poll() is None:
+        try:
+            get_seconds(port, HEALTH)
+            return
+        except OSError:
+            time.sleep(0.005)
+    raise RuntimeError("the emulator did not become healthy")
+
+
 def commands(data_dir: Path) -> dict[str, list[str]]:
     """Each ends in the flag whose value is the port, which start_to_healthy appends."""
     emulator = [sys.executable, "-m", "pixverse_emulator"]
@@ -92,8 +135,7 @@ def cached_bytecode_env(prefix: Path) -> dict[str, str]:
     return env
 
 
-def starts(count: int, scratch: Path) -> dict[str, list[float]]:
-    env = cached_bytecode_env(scratch / "pycache")
+def starts(count: int, scratch: Path, env: dict[str, str]) -> dict[str, list[float]]:
     spawned = commands(scratch / "data")
     for command in spawned.values():  # warm-up: bytecode, and the data folder's files
         start_to_healthy(command, env)
@@ -122,13 +164,28 @@ def report(times: dict[str, list[float]], count: int) -> None:
           f"max {max(default):.2f} s")
 
 
+def report_firsts(firsts: dict[str, list[tuple[float, float]]]) -> None:
+    count = len(next(iter(firsts.values())))
+    print(f"\nfirst requests after healthy, {count} fresh servers (--quiet), median ms:\n")
+    print("| GET | first | second |")
+    print("|---|---|---|")
+    for path, pairs in firsts.items():
+        first = statistics.median(pair[0] for pair in pairs) * 1000
+        second = statistics.median(pair[1] for pair in pairs) * 1000
+        print(f"| {path} | {first:.1f} | {second:.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--starts", type=int, default=10)
+    parser.add_argument("--firsts", type=int, default=5, help="fresh servers for FIRSTS")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as scratch:
-        times = starts(args.starts, Path(scratch))
+        env = cached_bytecode_env(Path(scratch) / "pycache")
+        times = starts(args.starts, Path(scratch), env)
+        firsts = first_requests(args.firsts, env)
     report(times, args.starts)
+    report_firsts(firsts)
 
 
 if __name__ == "__main__":
