@@ -15,7 +15,8 @@
    Claim: console on / console off >= 0.95 for create and poll (no measurable cost).
 2. Start to healthy. Spawning `python -m pixverse_emulator --port P` until the first 200
    from GET /_emulator/health, against spawning uvicorn with benchmarks/bare_app.py (plus
-   a /_emulator/health route) the same way; alternating, N times each.
+   a /_emulator/health route) the same way; alternating, N times each (the measurement is
+   bench_startup.py's, which also times --quiet and --data-dir against a 0.5 s target).
    Claim: the emulator's median and worst start < 1 s.
 
     python benchmarks/bench_console.py [--rounds 5] [--steps 150] [--starts 10]
@@ -26,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import sys
 import time
 import urllib.error
@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_api import ROOT, best, free_port, server  # noqa: E402
+from bench_api import best, free_port, server  # noqa: E402
+from bench_startup import BARE_START, HEALTH, start_to_healthy  # noqa: E402
 from httpload import Connection, run_load  # noqa: E402
 
 ENV = {"PIXVERSE_EMULATOR_DEFAULT_PENDING_CAP": "1000000",
@@ -44,21 +45,6 @@ ENV = {"PIXVERSE_EMULATOR_DEFAULT_PENDING_CAP": "1000000",
 OFF, ON, TAB = "console off", "console on", "console on + tab"
 ROWS = "/_emulator/ui/tasks/rows"
 TAB_PERIOD = 1.0  # htmx's hx-trigger="every 1s" on the tasks page
-HEALTH = "/_emulator/health"
-# bare_app.py has no health route: the baseline adds one, then runs uvicorn on it.
-BARE_START = """\
-import sys
-import uvicorn
-sys.path.insert(0, "benchmarks")
-from bare_app import app
-
-@app.get("/_emulator/health")
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
-
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
-            access_log=False)
-"""
 
 
 # -- 1: throughput -------------------------------------------------------------------------
@@ -143,31 +129,6 @@ def throughput(args: argparse.Namespace) -> tuple[dict[str, list[dict[str, Any]]
 
 
 # -- 2: start to healthy -------------------------------------------------------------------
-
-
-def start_to_healthy(command: list[str]) -> float:
-    """Seconds from spawning `command` to its first 200 on GET /_emulator/health."""
-    port = free_port()
-    start = time.perf_counter()
-    process = subprocess.Popen(command + [str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    try:
-        deadline = start + 30
-        while time.perf_counter() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{HEALTH}",
-                                            timeout=5) as answer:
-                    if answer.status == 200:
-                        return time.perf_counter() - start
-            except OSError:
-                pass
-            if process.poll() is not None:
-                raise RuntimeError(f"{command} exited before it was healthy")
-            time.sleep(0.005)
-        raise RuntimeError(f"{command} was not healthy in 30 s")
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def starts(count: int) -> dict[str, list[float]]:

@@ -19,9 +19,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.routing import BaseRoute
 
 from pixverse_emulator import cli
 from pixverse_emulator.http.app import create_app
+from pixverse_emulator.http.lazy_routes import LazyRoutes
 
 CONSOLE = "/_emulator/ui"
 
@@ -30,10 +32,17 @@ def is_console(path: str) -> bool:
     return path == "/" or path == CONSOLE or path.startswith(CONSOLE + "/")
 
 
+def is_console_route(route: BaseRoute) -> bool:
+    """A console route, or the group that loads them on the first console request."""
+    if isinstance(route, LazyRoutes):
+        return route.owns(CONSOLE)
+    return is_console(str(getattr(route, "path", "")))
+
+
 def create_app_without_console(*args: Any, **kwargs: Any) -> FastAPI:
     app = create_app(*args, **kwargs)
     app.router.routes[:] = [route for route in app.router.routes
-                            if not is_console(str(getattr(route, "path", "")))]
+                            if not is_console_route(route)]
     return app
 
 

@@ -38,7 +38,6 @@ from .domain.uploads import (
 )
 from .errors import Conflict, NotFound, TooManyPending
 from .media.probe import ImageInfo, MediaInfo
-from .media.video import render_video
 from .snapshots import Snapshots
 from .state import render_args, with_size
 from .store.base import storing
@@ -377,6 +376,9 @@ class Emulator(Snapshots):
             if task is None or task.status is not Status.SUCCEEDED:
                 raise NotFound("no file at this URL", reason="unknown_file")
             video, video_id = task.video, task.video_id
+        # Here, not at the top: the video writer is a dozen modules no start needs.
+        from .media.video import render_video
+
         data = render_video(*render_args(video))
         etag = f'"{token}-{len(data):x}"'
         return Download("video/mp4", len(data), etag, data=data, video_id=video_id)

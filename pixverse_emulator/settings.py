@@ -8,7 +8,6 @@ TOML file, environment variables `PIXVERSE_EMULATOR_<NAME>`, explicit overrides
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -46,8 +45,11 @@ class TeamConfig(BaseModel):
 
 
 class Settings(BaseSettings):
+    # cli_parse_args None, not False: with False, pydantic-settings still builds a
+    # command-line source that reads nothing (an argparse parser over every field, ~10 ms
+    # per Settings()); None adds none, so sys.argv is never parsed either way.
     model_config = SettingsConfigDict(
-        env_prefix="PIXVERSE_EMULATOR_", frozen=True, extra="forbid", cli_parse_args=False
+        env_prefix="PIXVERSE_EMULATOR_", frozen=True, extra="forbid", cli_parse_args=None
     )
 
     host: str = "127.0.0.1"
@@ -139,5 +141,7 @@ def redacted(settings: Settings) -> dict[str, Any]:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # here: only a start with a settings file reads TOML
+
     with path.open("rb") as f:
         return tomllib.load(f)

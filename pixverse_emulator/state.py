@@ -33,7 +33,6 @@ from .domain.world import World
 from .errors import Conflict, InvalidField, MissingKey, StoreUnavailable, Unauthorized
 from .evictions import Evictor
 from .ids import IdSource, run_random
-from .media.video import render_video
 from .profiles import Profile, profile_named
 from .settings import Settings
 from .store.base import NO_CHANGES, Changes, Saved, Store, StoreError
@@ -392,6 +391,9 @@ def with_size(task: Task) -> Task:
     """A finished video's byte size, rendered the first time someone asks (most tasks in a
     load test are never read after they finish, so rendering at the edge would be waste)."""
     if task.status is Status.SUCCEEDED and task.size is None:
+        # Here, not at the top: the video writer is a dozen modules no start needs.
+        from .media.video import render_video
+
         task.size = len(render_video(*render_args(task.video)))
     return task
 

@@ -83,7 +83,8 @@ def error_class(value: str) -> type[EmulatorError] | None:
 class Upstream(BaseModel):
     """An error as the upstream service would send it, e.g. 500044 or 500069."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    # defer_build: validators built at first use; a server starts without any rule.
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, defer_build=True)
 
     err_code: Annotated[int, Field(ge=1)]
     http_status: Annotated[int, Field(ge=400, le=599)] = 500
@@ -92,7 +93,7 @@ class Upstream(BaseModel):
 
 
 class FaultRule(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid", defer_build=True)  # as Upstream
 
     id: int = 0
     route: RouteName = "*"

@@ -20,8 +20,12 @@ NegativePrompt = Annotated[str, Field(max_length=rules.NEGATIVE_PROMPT_MAX)]
 ResourceId = Annotated[int, Field(description="An id returned by an earlier call")]
 
 
+# defer_build: a model's validator is built at its first use, not at import. A server
+# starts without parsing any body, and most runs use a few of these shapes, not all.
+
+
 class _Request(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True, defer_build=True)
 
 
 class _CreateBase(_Request):
@@ -174,7 +178,13 @@ class MultiTransitionCreate(_Request):
 R = TypeVar("R")
 
 
-class Envelope(BaseModel, Generic[R]):
+class _Answer(BaseModel):
+    """An answer's shape, for /openapi.json only: the routes write their JSON directly."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Envelope(_Answer, Generic[R]):
     """Every answer: `ErrCode` 0 and `Resp` on success."""
 
     ErrCode: int = 0
@@ -182,13 +192,13 @@ class Envelope(BaseModel, Generic[R]):
     Resp: R
 
 
-class CreateResp(BaseModel):
+class CreateResp(_Answer):
     video_id: int
     credits: int
     credits_unit: str = rules.CREDITS_UNIT
 
 
-class ResultResp(BaseModel):
+class ResultResp(_Answer):
     id: int
     status: int = Field(description="5 running, 1 succeeded, 6 deleted, 7 moderated, 8 failed")
     url: str | None = None
@@ -207,24 +217,24 @@ class ResultResp(BaseModel):
     credits_unit: str | None = None
 
 
-class ImageUploadResp(BaseModel):
+class ImageUploadResp(_Answer):
     img_id: int
     img_url: str
 
 
-class MediaUploadResp(BaseModel):
+class MediaUploadResp(_Answer):
     media_id: int
     media_type: str
     url: str
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(_Answer):
     code: str
     message: str
     type: str
 
 
-class ErrorEnvelope(BaseModel):
+class ErrorEnvelope(_Answer):
     ErrCode: int
     ErrMsg: str
     Resp: dict[str, Any]

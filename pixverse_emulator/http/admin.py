@@ -1,5 +1,6 @@
 """The `/_emulator` control plane: each route is one Emulator call. Kept out of the
-public OpenAPI document; every answer is 200 with a JSON body (errors: the envelope)."""
+public OpenAPI document; every answer is 200 with a JSON body (errors: the envelope).
+`/_emulator/health` is in health.py, built at start; these on the plane's first request."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 
 from ..clock import MAX_ADVANCE
 from ..settings import redacted
-from ..version import __version__
 from . import views
 from .deps import EmulatorDep, base_url, json_body
 
@@ -19,7 +19,8 @@ router = APIRouter(prefix="/_emulator", include_in_schema=False)
 
 
 class _Admin(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
+    # defer_build: validators built at a body's first use, not at start (json_body parses).
+    model_config = ConfigDict(strict=True, extra="forbid", defer_build=True)
 
 
 class Advance(_Admin):
@@ -51,11 +52,6 @@ AdvanceBody = Annotated[Advance, Depends(json_body(Advance))]
 TeamBody = Annotated[TeamUpdate, Depends(json_body(TeamUpdate))]
 StatusBody = Annotated[StatusChange, Depends(json_body(StatusChange))]
 PolicyBody = Annotated[PolicyChange, Depends(json_body(PolicyChange))]
-
-
-@router.get("/health")
-async def health() -> dict[str, str]:
-    return {"status": "ok", "version": __version__}
 
 
 @router.get("/settings")

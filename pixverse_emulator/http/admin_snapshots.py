@@ -23,7 +23,8 @@ PREFIX = "/_emulator/snapshots/"
 
 
 class SnapshotSave(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
+    # defer_build: validators built at the first save, not at start (json_body parses).
+    model_config = ConfigDict(strict=True, extra="forbid", defer_build=True)
 
     name: str
     overwrite: bool = False

@@ -24,6 +24,7 @@ from ..domain.schemas import (
 from ..errors import CATALOGUE
 from . import ingest, views
 from .deps import CallerDep, Create, caller, create_call
+from .documented import DocumentedRoute
 from .hot_routes import CREATES
 from .responses import ok
 
@@ -34,8 +35,10 @@ ERROR_RESPONSES[400]["description"] = "unsupported_model, invalid_field or inval
 CREATED: dict[int | str, dict[str, Any]] = {200: {"model": Envelope[CreateResp]}}
 
 # No Content-Type is read as JSON: clients that forget the header still work.
+# DocumentedRoute: the documented answers' models are built for /openapi.json, not at start.
 router = APIRouter(
-    prefix="/openapi/v2", responses=ERROR_RESPONSES, tags=["PixVerse"], strict_content_type=False
+    prefix="/openapi/v2", responses=ERROR_RESPONSES, tags=["PixVerse"], strict_content_type=False,
+    route_class=DocumentedRoute,
 )
 
 

@@ -12,10 +12,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.staticfiles import StaticFiles
 
 from ..console import docs
-from ..console import routes as console
 from ..console.session import ConsoleSession
 from ..core import Emulator
 from ..errors import (
@@ -26,21 +26,24 @@ from ..errors import (
     NotFound,
     invalid_field,
 )
+from ..profiles import Profile
 from ..settings import Settings
 from ..version import __version__
-from . import admin, admin_faults, admin_snapshots, api, files, native
-from .admin_guard import AdminGuard
+from . import api, files, health
+from .admin_guard import CONSOLE, PREFIX, STATIC, AdminGuard
 from .connection import ConnectionGuard
 from .deps import api_key
 from .fast_path import FastPath
 from .fault_injector import FaultInjector
 from .hot_lane import HotLane
 from .hot_routes import CREATES, HotRoutes
+from .lazy_routes import LazyRoutes
 from .middleware import BodyLimit, Recorder, RequestContext
 from .request_log import RequestLog
 from .responses import error_response
 
 PUBLIC_PREFIX = "/openapi/v2"
+SNAPSHOTS = "/_emulator/snapshots/"  # admin_snapshots.PREFIX, without building its routes
 STATIC_FOLDER = Path(__file__).resolve().parent.parent / "console" / "static"
 
 
@@ -82,11 +85,13 @@ def create_app(
     app.state.emulator = emu
     # The routes go straight onto the app: include_router() wraps each router in another
     # matching layer, which measured as 40% of a poll's time in-process.
-    routers = (api.router, admin.router, admin_faults.router, admin_snapshots.router,
-               files.router, docs.router, console.router)
-    for router in routers:
+    app.router.routes.extend(api.router.routes)
+    app.router.routes.extend(health.router.routes)
+    app.router.routes.append(LazyRoutes(_control_plane_routes, _is_control_plane))
+    for router in (files.router, docs.router):
         app.router.routes.extend(router.routes)
-    app.router.routes.extend(native.routes_for(emu.profile))
+    app.router.routes.append(LazyRoutes(_console_routes, _is_console))
+    app.router.routes.extend(_profile_routes(emu.profile))
     app.mount(docs.STATIC, StaticFiles(directory=STATIC_FOLDER), name="static")
     app.add_exception_handler(EmulatorError, _emulator_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -110,6 +115,45 @@ def create_app(
     return app
 
 
+def _control_plane_routes() -> list[BaseRoute]:
+    """Built on the control plane's first request (but health, which is built at start):
+    its 28 routes were a fifth of what the CLI imported beyond FastAPI, and a server is
+    asked for its health before anything else (see lazy_routes.py)."""
+    from . import admin, admin_faults, admin_snapshots
+
+    return [*admin.router.routes, *admin_faults.router.routes, *admin_snapshots.router.routes]
+
+
+def _is_control_plane(path: str) -> bool:
+    """Under /_emulator/, but not the console's pages or the static files."""
+    return (path.startswith(PREFIX + "/") and not path.startswith(CONSOLE)
+            and not path.startswith(STATIC))
+
+
+def _console_routes() -> list[BaseRoute]:
+    """Imported on the first console request: the pages bring Jinja2 and their templates'
+    helpers, which nothing else needs (see lazy_routes.py)."""
+    from ..console import routes
+
+    return list(routes.router.routes)
+
+
+def _profile_routes(profile: Profile) -> list[BaseRoute]:
+    """The routes of PixVerse's own platform the profile serves. `native` is imported
+    only for a profile that has some: the default (worldrouter) has none, and building
+    them all is a twentieth of the start."""
+    if not profile.extra_routes and not profile.restyles:
+        return []
+    from . import native
+
+    return native.routes_for(profile)
+
+
+def _is_console(path: str) -> bool:
+    """The console's paths: `/` (a redirect to it) and everything under its prefix."""
+    return path == "/" or path.startswith(CONSOLE)
+
+
 def _limit_for(settings: Settings) -> Any:
     limits = {
         f"{PUBLIC_PREFIX}/image/upload": (settings.image_upload_limit, "image_upload_limit"),
@@ -119,7 +163,7 @@ def _limit_for(settings: Settings) -> Any:
     snapshot_limit = (settings.snapshot_upload_limit, "snapshot_upload_limit")
 
     def limit_for(path: str) -> tuple[int, str]:
-        if path.startswith(admin_snapshots.PREFIX):
+        if path.startswith(SNAPSHOTS):
             return snapshot_limit
         return limits.get(path, json_limit)
 

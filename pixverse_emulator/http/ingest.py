@@ -19,7 +19,8 @@ from starlette.requests import Request
 from ..core import Emulator
 from ..domain.uploads import StoredImage, StoredMedia
 from ..errors import InvalidField, InvalidParameter
-from ..media.probe import ProbeError, probe_image, probe_media
+from ..media import probe as probes  # the probes themselves load at the first upload
+from ..media.probe import ProbeError
 from ..store.files import Incoming
 from .form import UploadForm, read_upload_form
 
@@ -62,7 +63,7 @@ def _discarding(emulator: Emulator, form: UploadForm) -> Iterator[None]:
 
 async def image(emulator: Emulator, team: str, request: Request) -> StoredImage:
     return await _upload(
-        emulator, request, ("image", "image_url"), (probe_image, "image_probe"),
+        emulator, request, ("image", "image_url"), (probes.probe_image, "image_probe"),
         lambda url, _: emulator.add_image(team, None, url, None),
         lambda file, info: emulator.add_image(team, file, None, info),
     )
@@ -70,7 +71,7 @@ async def image(emulator: Emulator, team: str, request: Request) -> StoredImage:
 
 async def media(emulator: Emulator, team: str, request: Request) -> StoredMedia:
     return await _upload(
-        emulator, request, ("file", "file_url"), (probe_media, "media_probe"),
+        emulator, request, ("file", "file_url"), (probes.probe_media, "media_probe"),
         lambda url, fields: emulator.add_media(
             team, _url_media_type(url, fields.get("media_type")), None, url, None),
         lambda file, info: emulator.add_media(team, info.kind, file, None, info),

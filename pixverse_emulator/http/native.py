@@ -32,11 +32,12 @@ from ..profiles import Profile
 from . import views
 from .api import body_doc
 from .deps import CallerDep, create_call
+from .documented import DocumentedRoute
 from .responses import ok
 
 PAGE_SIZE_MAX = 100
 
-router = APIRouter(prefix="/openapi/v2", tags=["PixVerse platform"])
+router = APIRouter(prefix="/openapi/v2", tags=["PixVerse platform"], route_class=DocumentedRoute)
 EDITS: dict[str, type[BaseModel]] = {"lip_sync": LipSyncCreate,
                                       "sound_effect": SoundEffectCreate,
                                       "restyle": RestyleCreate, "swap": SwapCreate,

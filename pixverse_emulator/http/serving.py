@@ -36,7 +36,6 @@ from starlette.types import ASGIApp
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from ..settings import Settings
-from . import tls
 from .hot_lane import lane_of
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
@@ -209,6 +208,9 @@ def with_tls_files(serving: Serving, folder: Path) -> None:
     settings = serving.settings
     if settings.tls != "self-signed":
         return
+    # Here, not at the top: `tls` imports cryptography (~30 ms), which only this needs.
+    from . import tls
+
     names = tls.names_for(settings)
     cert, key = tls.self_signed(folder, names)
     serving.settings = settings.model_copy(update={"tls_cert": str(cert), "tls_key": str(key)})

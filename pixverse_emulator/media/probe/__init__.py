@@ -3,14 +3,22 @@
 Every probe reads headers with seek/read from a seekable binary file object, never the
 whole file, and raises ProbeError (a ValueError) with a user-facing message when the file
 is not a supported format, is truncated or corrupt, or is outside the limits.
+
+The probes load on first use (PEP 562): a server needs them at its first upload, while
+what they report (`ImageInfo`, `MediaInfo`) is part of the state from the start.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from pixverse_emulator.media.probe.errors import ProbeError
-from pixverse_emulator.media.probe.images import probe_image, sniff_image
 from pixverse_emulator.media.probe.info import MAX_IMAGE_SIDE, ImageInfo, MediaInfo
-from pixverse_emulator.media.probe.media import probe_media, sniff_media
+
+if TYPE_CHECKING:
+    from pixverse_emulator.media.probe.images import probe_image, sniff_image
+    from pixverse_emulator.media.probe.media import probe_media, sniff_media
 
 __all__ = [
     "MAX_IMAGE_SIDE",
@@ -22,3 +30,14 @@ __all__ = [
     "sniff_image",
     "sniff_media",
 ]
+
+_WHERE = {"probe_image": ".images", "sniff_image": ".images",
+          "probe_media": ".media", "sniff_media": ".media"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:  # also how `from . import media` finds a submodule
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value

@@ -2,12 +2,19 @@
 
 No ffmpeg or other native tool is needed: the H.264 bitstream, the AAC track and the
 ISO BMFF container are all written here from the standards.
+
+Names load on first use (PEP 562): the writer is a dozen modules that a server needs only
+once someone reads a finished video, not to start.
 """
 
 from __future__ import annotations
 
-from .color import video_color
-from .render import MAX_DURATION, MAX_SIDE, MIN_SIDE, render_video, video_frame_count
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .color import video_color
+    from .render import MAX_DURATION, MAX_SIDE, MIN_SIDE, render_video, video_frame_count
 
 __all__ = [
     "MAX_DURATION",
@@ -17,3 +24,13 @@ __all__ = [
     "video_color",
     "video_frame_count",
 ]
+
+_WHERE = {"video_color": ".color", **{name: ".render" for name in __all__ if name != "video_color"}}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:  # also how `from . import render` finds a submodule
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
