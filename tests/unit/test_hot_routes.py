@@ -50,3 +50,45 @@ def test_templated_answers_are_the_encoder_s_own(unit: str | None, video_id: int
 
 class _Base:
     base_url = "http://unused"
+
+
+def test_kept_answers_stay_bounded_and_threads_may_share_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import threading
+
+    from pixverse_emulator import Emulator, ManualClock, Settings
+    from pixverse_emulator.http import hot_routes
+    from pixverse_emulator.http.hot_routes import HotRoutes, RawRequest
+
+    monkeypatch.setattr(hot_routes, "FINALS_KEPT", 3)
+    emulator = Emulator(Settings(clock="manual", quiet=True), clock=ManualClock(0))
+    routes = HotRoutes(emulator)
+    headers = [(b"authorization", b"Bearer kept"), (b"host", b"h")]
+    body = json.dumps({"model": "pixverse-c1", "prompt": "p", "duration": 1,
+                       "quality": "360p", "aspect_ratio": "16:9"}).encode()
+    state = {"trace_id": "t", "trace_given": False, "profile": emulator.profile}
+    created = [routes.answer("text", RawRequest("POST", "/x", headers, body, "http", None),
+                             dict(state)) for _ in range(8)]
+    ids = [json.loads(a.body)["Resp"]["video_id"] for a in created]
+    emulator.advance(3600)
+    failures: list[BaseException] = []
+
+    def poll_all() -> None:
+        try:
+            for _ in range(50):
+                for video_id in ids:
+                    answer = routes.answer("result", RawRequest(
+                        "GET", f"/openapi/v2/video/result/{video_id}", headers, b"", "http",
+                        None), dict(state))
+                    assert json.loads(answer.body)["Resp"]["id"] == video_id
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=poll_all) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    emulator.close()
+    assert failures == [] and len(routes._finals) <= 3
