@@ -270,3 +270,38 @@ def test_kept_alive_hot_requests_leave_no_header_deadline_behind(keep_alive: boo
             assert protocols[0]._deadline is None
         else:
             assert sock.recv(10) == b""
+
+
+def test_an_answer_made_before_a_bad_request_still_goes_out_first() -> None:
+    """uvicorn answers garbage with a 400 and closes at once; the hot answer made from
+    the same read goes out before it."""
+    with live() as server, server.connect() as sock:
+        sock.sendall(request("POST", TEXT, text_body()) + b"NOT HTTP\r\n\r\n")
+        buffered = bytearray()
+        status, _, body = read(sock, buffered)
+        assert status == 200 and json.loads(body)["Resp"]["video_id"] > 0
+        assert read(sock, buffered)[0] == 400
+
+
+def test_many_connections_at_once_each_get_their_own_answers_in_order() -> None:
+    """Answers of one loop iteration leave together (`Outbox`): each connection still
+    gets exactly its own, in its own order."""
+    import threading
+
+    with live(default_pending_cap=1000) as server:
+        results: dict[int, list[str | None]] = {}
+
+        def client(number: int) -> None:
+            traces = [f"c{number}-{i}" for i in range(6)]
+            answers = exchange(server, *(request("POST", TEXT, text_body(),
+                                                 extra=f"Ai-trace-id: {t}\r\n")
+                                         for t in traces))
+            results[number] = [a[1].get("ai-trace-id") for a in answers]
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(LIMIT)
+        assert results == {n: [f"c{n}-{i}" for i in range(6)] for n in range(16)}
+        assert server.served == 16 * 6

@@ -17,12 +17,40 @@ connection will not be kept alive.
 
 from __future__ import annotations
 
+import asyncio
+
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from .hot_lane import HotLane
 from .hot_routes import Answer, RawRequest
 
 CLOSE = b"connection: close\r\n"
+
+
+class Outbox:
+    """The lane's answers of one loop iteration, written together once its callbacks
+    have run. Python code runs markedly slower right after a system call (the kernel's
+    work evicts the caches it relies on): answering all the requests that came in one
+    iteration, then sending all the answers, measured 35% more creates and polls a second
+    than a send after each answer. Answers leave in the order they were made, each
+    connection's in its own order; one whose connection closed meanwhile is dropped."""
+
+    def __init__(self) -> None:
+        self._queued: list[tuple[asyncio.Transport, bytes, bool]] = []
+
+    def put(self, loop: asyncio.AbstractEventLoop, transport: asyncio.Transport,
+            data: bytes, close: bool) -> None:
+        if not self._queued:
+            loop.call_soon(self.flush)
+        self._queued.append((transport, data, close))
+
+    def flush(self) -> None:
+        queued, self._queued = self._queued, []
+        for transport, data, close in queued:
+            if not transport.is_closing():
+                transport.write(data)
+                if close:
+                    transport.close()
 
 
 class _Pending:
@@ -36,6 +64,8 @@ class _Pending:
 
 
 def hot_protocol(lane: HotLane) -> type[HttpToolsProtocol]:
+    outbox = Outbox()  # one per server: its connections share one loop
+
     class HotProtocol(HttpToolsProtocol):
         _pending: _Pending | None = None
 
@@ -74,6 +104,14 @@ def hot_protocol(lane: HotLane) -> type[HttpToolsProtocol]:
                 pending, self._pending = self._pending, None
                 if not self.transport.is_closing():
                     self._to_uvicorn(pending, complete=False)
+
+        def send_400_response(self, msg: str) -> None:
+            outbox.flush()  # uvicorn writes and closes at once: earlier answers go first
+            super().send_400_response(msg)
+
+        def shutdown(self) -> None:
+            outbox.flush()  # answers already made go out before an idle connection closes
+            super().shutdown()
 
         def _scoped(self) -> None:
             """uvicorn's own message start (it makes the scope), keeping what the parser
@@ -128,9 +166,7 @@ def hot_protocol(lane: HotLane) -> type[HttpToolsProtocol]:
             if not keep_alive:
                 content.append(CLOSE)
             content += (b"\r\n", answer.body)
-            self.transport.write(b"".join(content))
-            if not keep_alive:
-                self.transport.close()
+            outbox.put(self.loop, self.transport, b"".join(content), not keep_alive)
             self.on_response_complete()
 
         def _to_uvicorn(self, pending: _Pending, complete: bool) -> None:
