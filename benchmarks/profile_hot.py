@@ -43,8 +43,8 @@ LAYERS = [
 
 
 def layer(frame: str) -> str:
-    if frame.startswith("hot_protocol.<locals>.HotProtocol._write "):
-        return "socket writes (the kernel's send, from the hot lane)"
+    if frame.startswith("Outbox.flush "):
+        return "socket writes (the kernel's send, from the hot lane's outbox)"
     for name, needles in LAYERS:
         if any(needle in frame for needle in needles):
             return name
