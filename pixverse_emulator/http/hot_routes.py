@@ -12,8 +12,8 @@ route does. The FastAPI routes of the same paths call this too; they exist so th
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -194,6 +194,7 @@ class HotRoutes:
         self._bearer = emulator.profile.bearer_keys
         self._unit = emulator.profile.credits_unit
         self._finals: dict[int, tuple[Task, Status, str, bytes]] = {}
+        self._finals_lock = threading.Lock()  # misses only: a hit is one dict read
         # The answers of a create and of a running task's poll differ by ints only.
         self._created = template(views.created(PLACEHOLDER, self._unit), 2)
         self._running = template(views.result(PLACEHOLDER, _Fixed(""), self._unit), 1,
@@ -240,17 +241,13 @@ class HotRoutes:
         cached = self._finals.get(task.video_id)
         if cached is None or cached[0] is not task or cached[1:3] != (task.status, base_url):
             body = encode_ok(views.result(task, _Fixed(base_url), self._unit), "Success")
-            if len(self._finals) >= FINALS_KEPT:
-                self._forget_oldest()
-            cached = self._finals[task.video_id] = (task, task.status, base_url, body)
+            cached = (task, task.status, base_url, body)
+            with self._finals_lock:  # an app served from several threads (a test client's)
+                while len(self._finals) >= FINALS_KEPT:
+                    del self._finals[next(iter(self._finals))]  # the oldest rendered
+                self._finals[task.video_id] = cached
         body = cached[3]
         return Answer(200, [(b"content-length", str(len(body)).encode()), JSON_TYPE], body)
-
-    def _forget_oldest(self) -> None:
-        """Drop the oldest rendered answer. An app served from several threads (a test
-        client's) may drop it at the same moment: either one's drop is enough."""
-        with suppress(RuntimeError, KeyError, StopIteration):
-            del self._finals[next(iter(self._finals))]
 
     def _creator(self, route: str, model: type[BaseModel]) -> Handler:
         def create(request: RawRequest, state: dict[str, Any], team: str | None) -> Answer:
