@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from itertools import islice
 
 from .domain.accounts import Team
-from .domain.journal import Journal
+from .domain.journal import Journal, JournalEntry
 from .domain.tasks import Status, Task
 from .domain.uploads import upload_id
 from .domain.world import World
@@ -168,6 +168,5 @@ class Evictor:
         return world.tasks.pending(team_id) == 0
 
     def _journal(self, path: str, team_id: str, limit: str, video_id: int | None = None) -> None:
-        self.journal.record(time=self.now(), method="EVICT", path=path, route=EVICTION_ROUTE,
-                            status=0, err_code=None, team=team_id, trace_id="", reason=limit,
-                            video_id=video_id)
+        self.journal.add(JournalEntry(0, self.now(), "EVICT", path, EVICTION_ROUTE, 0, None,
+                                      team_id, "", limit, video_id))

@@ -126,6 +126,20 @@ class TaskBook:
         before, self._removed = self._removed, self._removed + removed
         if before // 1024 != self._removed // 1024:
             self._ages.compact(self.__contains__)
+            self._compact_heaps()
+
+    def _compact_heaps(self) -> None:
+        """Drop the due-heap entries of tasks gone or no longer waiting once they are
+        most of a heap: under a task limit every create evicts one, and each entry would
+        otherwise stay until its due time, deepening every push and pop until then."""
+        for team_id, heap in self._heaps.items():
+            if len(heap) > 2 * self._pending[team_id] + 64:
+                heap[:] = [entry for entry in heap if self._waiting(entry)]
+                heapq.heapify(heap)
+
+    def _waiting(self, entry: tuple[float, int]) -> bool:
+        task = self._tasks.get(entry[1])
+        return task is not None and task.status is Status.RUNNING and task.due_at == entry[0]
 
     def all(self) -> list[Task]:
         for video_id in list(self._frozen):

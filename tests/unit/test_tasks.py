@@ -140,3 +140,24 @@ def test_a_task_is_compact_and_reads_back_whole() -> None:
     first.move(Status.FAILED, 6.0, "why")
     assert first.timeline == [(0.0, Status.RUNNING, "created"), (6.0, Status.FAILED, "why")]
     assert (first.modified_at, first.last_reason) == (6.0, "why")
+
+
+def test_due_heaps_shed_entries_of_evicted_tasks() -> None:
+    """Under a task limit each create evicts a running task; its due entry goes with
+    the next compaction instead of staying until its due time."""
+    from pixverse_emulator import Emulator, ManualClock, Settings
+    from pixverse_emulator.domain.schemas import TextCreate
+
+    emulator = Emulator(Settings(clock="manual", max_tasks_per_team=100,
+                                 default_pending_cap=10**6, default_credits=10**9,
+                                 quiet=True), clock=ManualClock(0))
+    request = TextCreate(model="pixverse-c1", prompt="p", duration=1, quality="360p",
+                         aspect_ratio="16:9")
+    team = emulator.authenticate("heavy")
+    for _ in range(3000):
+        emulator.submit(team, "text", request)
+    book = emulator.world.tasks
+    assert len(book._heaps[team]) <= 2 * book.pending(team) + 64 + 1024
+    emulator.advance(3600)  # what is left still settles: all 100 succeed
+    assert sorted(t.status for t in book.of_team(team)) == [Status.SUCCEEDED] * 100
+    emulator.close()
