@@ -148,7 +148,7 @@ def test_sigterm_exits_in_time_whatever_clients_do(tmp_path: Path) -> None:
 
 def test_self_signed_tls_serves_https_a_real_client_trusts(tmp_path: Path) -> None:
     folder = tmp_path / "data"
-    env = {"PIXVERSE_EMULATOR_TLS": "self-signed"}
+    env = {"PIXVERSE_EMULATOR_TLS": "self-signed", "PIXVERSE_EMULATOR_CLOCK": "manual"}
     with started("--data-dir", str(folder), env=env) as (_, base, lines):
         assert base.startswith("https://")
         ca = folder / "tls" / "ca.pem"
@@ -162,6 +162,14 @@ def test_self_signed_tls_serves_https_a_real_client_trusts(tmp_path: Path) -> No
                              json={"model": "pixverse-c1", "prompt": "a cube", "duration": 1,
                                    "quality": "360p", "aspect_ratio": "16:9"})
         assert created.json()["ErrCode"] == 0
+        # The hot lane answers over TLS too, with result URLs on https.
+        advanced = httpx.post(f"{base}/_emulator/clock/advance", json={"seconds": 3600},
+                              verify=trusting(ca))
+        assert advanced.status_code == 200
+        video_id = created.json()["Resp"]["video_id"]
+        result = httpx.get(f"{base}/openapi/v2/video/result/{video_id}", verify=trusting(ca),
+                           headers={"Authorization": "Bearer tls-team"}).json()["Resp"]
+        assert result["status"] == 1 and result["url"].startswith(base + "/files/")
     certificate = (folder / "tls" / "server.pem").read_bytes()
     with started("--data-dir", str(folder), env=env) as (_, base, _lines):
         assert (folder / "tls" / "server.pem").read_bytes() == certificate  # kept
