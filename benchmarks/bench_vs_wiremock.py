@@ -36,6 +36,9 @@ BODY = {"model": "pixverse-c1", "prompt": "A small blue cube rotating on a white
 CREATE = "/openapi/v2/video/text/generate"
 RESULT = "/openapi/v2/video/result/"
 ENVELOPE = {"ErrCode": 0, "ErrMsg": "success"}
+# Default settings but for these two, so neither the balance nor the cap ends a run.
+EMULATOR_ENV = {"PIXVERSE_EMULATOR_DEFAULT_CREDITS": str(10**15),
+                "PIXVERSE_EMULATOR_DEFAULT_PENDING_CAP": str(10**9)}
 
 
 def free_port() -> int:
@@ -86,7 +89,12 @@ def start(stack: ExitStack, command: list[str], env: dict[str, str] | None = Non
           ) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(command, env={**os.environ, **(env or {})}, cwd=HERE.parent,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    stack.callback(lambda: (process.terminate(), process.wait(30)))
+
+    def stop() -> None:
+        process.terminate()
+        process.wait(30)
+
+    stack.callback(stop)
     return process
 
 
@@ -136,8 +144,6 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
-    emulator_env = {"PIXVERSE_EMULATOR_DEFAULT_CREDITS": str(10**15),
-                    "PIXVERSE_EMULATOR_DEFAULT_PENDING_CAP": str(10**9)}
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         root, scripts = Path(tmp, "wiremock"), Path(tmp)
         stubs(root)
@@ -146,10 +152,10 @@ def main() -> None:
         emulator = [sys.executable, "-m", "pixverse_emulator", "--port"]
         start(stack, ["java", "-jar", str(wiremock_jar()), "--port", str(ports["wiremock"]),
                       "--root-dir", str(root), "--no-request-journal", "--disable-banner"])
-        start(stack, [*emulator, str(ports["emulator"]), "--quiet"], emulator_env)
-        start(stack, [*emulator, str(ports["emulator+log"])], emulator_env)
+        start(stack, [*emulator, str(ports["emulator"]), "--quiet"], EMULATOR_ENV)
+        start(stack, [*emulator, str(ports["emulator+log"])], EMULATOR_ENV)
         start(stack, [*emulator, str(ports["emulator durable"]), "--quiet", "--data-dir",
-                      str(Path(tmp, "data"))], emulator_env)
+                      str(Path(tmp, "data"))], EMULATOR_ENV)
         start(stack, [sys.executable, "-m", "uvicorn", "benchmarks.raw_asgi_app:app", "--port",
                       str(ports["raw ASGI"]), "--log-level", "warning", "--no-access-log"])
         bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import os
 import shutil
 import subprocess
 import sys
@@ -22,7 +21,14 @@ from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_vs_wiremock import first_video, free_port, start, wait_ready, wrk  # noqa: E402
+from bench_vs_wiremock import (  # noqa: E402
+    EMULATOR_ENV,
+    first_video,
+    free_port,
+    start,
+    wait_ready,
+    wrk,
+)
 
 # A frame's layer, by the first of these its file path contains.
 LAYERS = [
@@ -57,14 +63,13 @@ def summarise(raw: Path, top: int) -> None:
     by_function: collections.Counter[str] = collections.Counter()
     total = 0
     for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        frames = stack.split(";")
+        stack, _, text = line.rpartition(" ")
         if "Thread._bootstrap" in stack:  # the janitor's and scheduler's idle waits
             continue
-        leaf = frames[-1]
-        total += int(count)
-        by_layer[layer(leaf)] += int(count)
-        by_function[leaf] += int(count)
+        leaf, samples = stack.split(";")[-1], int(text)
+        total += samples
+        by_layer[layer(leaf)] += samples
+        by_function[leaf] += samples
     print(f"{total} samples of the serving thread\n")
     print("| layer | share of samples (self time) |\n|---|---|")
     for name, count in by_layer.most_common():
@@ -83,12 +88,10 @@ def main() -> None:
     for tool in ("wrk", "py-spy"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is needed")
-    env = {"PIXVERSE_EMULATOR_DEFAULT_CREDITS": str(10**15),
-           "PIXVERSE_EMULATOR_DEFAULT_PENDING_CAP": str(10**9)}
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         server = start(stack, [sys.executable, "-m", "pixverse_emulator", "--port", str(port),
-                               "--quiet"], env)
+                               "--quiet"], EMULATOR_ENV)
         base = f"http://127.0.0.1:{port}"
         wait_ready(base + "/_emulator/health")
         video = first_video(base)
@@ -98,7 +101,7 @@ def main() -> None:
             spy = subprocess.Popen(["py-spy", "record", "-p", str(server.pid), "-d",
                                     f"{args.seconds:g}", "-r", "400", "-f", "raw", "-o",
                                     str(raw)], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, env={**os.environ})
+                                   stderr=subprocess.DEVNULL)
             result = wrk(base, route, video, args.seconds, args.connections, Path(tmp))
             spy.wait(timeout=60)
             print(f"\n## {route} (under sampling: {result['rps']:,.0f} req/s)\n")

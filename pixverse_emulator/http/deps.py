@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..core import Emulator
 from ..errors import invalid_field
+from .hot_routes import base_url_of, origin_of, raw_request
 from .middleware import api_key_of
 
 M = TypeVar("M", bound=BaseModel)
@@ -55,21 +56,13 @@ class Caller:
 
 def base_url(emulator: Emulator, request: Request) -> str:
     """Where returned URLs point: `public_url`, else the scheme and Host the client used."""
-    configured = emulator.settings.public_url
-    if configured:
-        return configured.rstrip("/")
-    return origin(request)
+    return base_url_of(emulator, raw_request(request.scope))
 
 
 def origin(request: Request) -> str:
     """The scheme and Host the client used (read straight from the scope: Starlette's
     `request.base_url` builds URL objects, too slow for a poll)."""
-    scope = request.scope
-    host = request.headers.get("host")
-    if not host:
-        server_host, port = scope.get("server") or ("localhost", 80)
-        host = f"{server_host}:{port}"
-    return f"{scope['scheme']}://{host}{scope.get('root_path', '')}".rstrip("/")
+    return origin_of(raw_request(request.scope))
 
 
 async def caller(request: Request) -> Caller:

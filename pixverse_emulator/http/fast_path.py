@@ -15,7 +15,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import EmulatorError
-from .hot_routes import Answer, HotRoutes, RawRequest, error_answer, hot_route
+from .hot_routes import Answer, HotRoutes, RawRequest, error_answer, hot_route, raw_request
 
 
 class FastPath:
@@ -29,9 +29,7 @@ class FastPath:
             await self.app(scope, receive, send)
             return
         state: dict[str, Any] = scope.setdefault("state", {})
-        request = RawRequest(scope["method"], scope["path"], scope["headers"], b"",
-                             scope.get("scheme", "http"), scope.get("server"),
-                             scope.get("root_path", ""))
+        request = raw_request(scope)
         answer = await self._answer(route, request, state, receive)
         await send({"type": "http.response.start", "status": answer.status,
                     "headers": answer.headers})

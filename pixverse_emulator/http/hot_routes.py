@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ..domain.faults import route_name
 from ..domain.schemas import (
     CreateRequest,
     ExtendCreate,
@@ -44,7 +45,7 @@ CREATES: dict[str, type[BaseModel]] = {
     "fusion": FusionCreate,
     "extend": ExtendCreate,
 }
-CREATE_PATHS = {f"/openapi/v2/video/{route}/generate": route for route in CREATES}
+HOT_ROUTES = frozenset({"result", *CREATES})
 # Starlette's JSONResponse.render, with the encoder built once instead of per answer.
 ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None,
                           separators=(",", ":")).encode
@@ -67,6 +68,13 @@ class RawRequest:
     root_path: str = ""
 
 
+def raw_request(scope: Any, body: bytes = b"") -> RawRequest:
+    """The RawRequest of an ASGI scope."""
+    return RawRequest(scope["method"], scope["path"], scope["headers"], body,
+                      scope.get("scheme", "http"), scope.get("server"),
+                      scope.get("root_path", ""))
+
+
 @dataclass(slots=True)
 class Answer:
     status: int
@@ -78,13 +86,12 @@ Handler = Callable[[RawRequest, dict[str, Any], "str | None"], Answer]
 
 
 def hot_route(method: str, path: str) -> str | None:
-    """The hot route a request is for (its journal name), or None."""
-    if method == "POST":
-        return CREATE_PATHS.get(path)
-    if method == "GET" and path.startswith(RESULT_PREFIX):
-        video_id = path[len(RESULT_PREFIX):]
-        return "result" if video_id and "/" not in video_id else None
-    return None
+    """The hot route a request is for (its journal name, from the one route table), or
+    None."""
+    if method != "POST" and method != "GET":  # route_name counts HEAD as a GET
+        return None
+    route = route_name(method, path)
+    return route if route in HOT_ROUTES else None
 
 
 def path_video_id(text: str) -> int:
@@ -123,6 +130,12 @@ def origin_of(request: RawRequest) -> str:
         server_host, port = request.server or ("localhost", 80)
         host = f"{server_host}:{port}"
     return f"{request.scheme or 'http'}://{host}{request.root_path}".rstrip("/")
+
+
+def base_url_of(emulator: Emulator, request: RawRequest) -> str:
+    """Where returned URLs point: `public_url`, else the scheme and Host the client used."""
+    configured = emulator.settings.public_url
+    return configured.rstrip("/") if configured else origin_of(request)
 
 
 def encode_ok(resp: Any, message: str = "success") -> bytes:
@@ -177,8 +190,7 @@ class _Origin:
 
     @property
     def base_url(self) -> str:
-        configured = self._emulator.settings.public_url
-        return configured.rstrip("/") if configured else origin_of(self._request)
+        return base_url_of(self._emulator, self._request)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,9 @@ what they report (`ImageInfo`, `MediaInfo`) is part of the state from the start.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from pixverse_emulator.lazy import lazy_names
 from pixverse_emulator.media.probe.errors import ProbeError
 from pixverse_emulator.media.probe.info import MAX_IMAGE_SIDE, ImageInfo, MediaInfo
 
@@ -35,9 +35,4 @@ _WHERE = {"probe_image": ".images", "sniff_image": ".images",
           "probe_media": ".media", "sniff_media": ".media"}
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:  # also how `from . import media` finds a submodule
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_WHERE[name], __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE, globals())

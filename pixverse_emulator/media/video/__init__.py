@@ -9,8 +9,9 @@ once someone reads a finished video, not to start.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pixverse_emulator.lazy import lazy_names
 
 if TYPE_CHECKING:
     from .color import video_color
@@ -28,9 +29,4 @@ __all__ = [
 _WHERE = {"video_color": ".color", **{name: ".render" for name in __all__ if name != "video_color"}}
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:  # also how `from . import render` finds a submodule
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_WHERE[name], __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE, globals())
