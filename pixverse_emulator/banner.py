@@ -29,7 +29,11 @@ def banner(emulator: Emulator, url: str, notices: list[str]) -> list[str]:
     settings = emulator.settings
     progression = settings.progression or f"seconds:{settings.run_seconds:g}"
     teams = ", ".join(sorted(emulator.world.team_ids())) or "none yet"
-    if settings.data_dir is None:
+    if settings.store_kind == "redis":
+        store = emulator.store
+        state = (f"shared: {getattr(store, 'name', 'redis')} ({len(emulator.world.tasks)} tasks), "
+                 f"files in {store.root}")
+    elif settings.data_dir is None:
         state = "in memory (gone at exit)"
     else:
         state = f"data folder {settings.data_dir} ({len(emulator.world.tasks)} tasks)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -13,11 +14,19 @@ from pydantic import ValidationError
 from .banner import banner
 from .core import Emulator
 from .http.app import create_app
-from .http.serving import bind, lock_control_plane, server, url_host, with_tls_files
+from .http.serving import (
+    bind,
+    is_loopback,
+    lock_control_plane,
+    server,
+    url_host,
+    with_tls_files,
+)
 from .settings import Settings
 from .store.folder import FolderInUse
 from .store.schema import StateFileError
 from .version import __version__
+from .workers import supervise
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -31,6 +40,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--config", metavar="FILE", help="a TOML settings file")
     parser.add_argument("--data-dir", metavar="DIR",
                         help="keep the state in this folder across restarts (default: memory)")
+    parser.add_argument("--store", metavar="STORE",
+                        help="where the state lives: memory, sqlite (in --data-dir) or a "
+                             "redis:// URL that several processes share")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="N processes serving one port (needs a redis:// store)")
+    parser.add_argument("--worker-fd", type=int, help=argparse.SUPPRESS)  # workers.py's
     parser.add_argument("--snapshot", metavar="FILE",
                         help="start from this snapshot file when the state is new")
     parser.add_argument("--seed", type=int, help="make a fresh run's ids repeatable")
@@ -49,7 +64,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def load_settings(args: argparse.Namespace) -> Settings:
     try:
         return Settings.load(args.config, host=args.host, port=args.port,
-                             data_dir=args.data_dir, snapshot=args.snapshot, seed=args.seed,
+                             data_dir=args.data_dir, store=args.store, workers=args.workers,
+                             snapshot=args.snapshot, seed=args.seed,
                              admin_token=args.admin_token, quiet=args.quiet,
                              profile=args.profile,
                              log_format=args.log_format)
@@ -64,6 +80,13 @@ def _settings_errors(exc: ValidationError) -> str:
     )
 
 
+def shared_token_ok(settings: Settings) -> bool:
+    """Processes sharing a store need one admin token, given: a generated one would
+    differ per process. Loopback (open) and admin_open need none."""
+    return (settings.admin_token is not None or settings.admin_open
+            or is_loopback(settings.host))
+
+
 def open_emulator(settings: Settings) -> Emulator:
     """The emulator, or exit 1 with why its state cannot be opened (a folder another
     server holds, a damaged or newer database, an unusable snapshot)."""
@@ -75,11 +98,22 @@ def open_emulator(settings: Settings) -> Emulator:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    serving = lock_control_plane(load_settings(args))
+    settings = load_settings(args)
+    if settings.store_kind == "redis" and not shared_token_ok(settings):
+        sys.exit("pixverse-emulator: several processes share this store, and a token "
+                 "generated for one would not open the others' control plane: set "
+                 "admin_token (--admin-token or PIXVERSE_EMULATOR_ADMIN_TOKEN), or "
+                 "admin_open = true")
+    if settings.workers > 1 and args.worker_fd is None:
+        sock = bind(settings.host, settings.port)
+        sys.exit(supervise(settings, sys.argv[1:] if argv is None else list(argv), sock))
+    serving = lock_control_plane(settings)
     emulator = open_emulator(serving.settings)
     with_tls_files(serving, emulator.store.root)
     settings = serving.settings
-    sock = bind(settings.host, settings.port)  # bound first: the banner names the real port
+    # Bound first: the banner names the real port. A worker serves its supervisor's.
+    sock = bind(settings.host, settings.port) if args.worker_fd is None else \
+        socket.socket(fileno=args.worker_fd)
     scheme = "https" if settings.tls_cert else "http"
     url = f"{scheme}://{url_host(settings.host)}:{sock.getsockname()[1]}"
     emulator.base_url = settings.public_url or url  # for URLs made without a request

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Literal, Protocol
 
 ClockMode = Literal["wall", "manual"]
@@ -40,6 +41,22 @@ class SystemClock:
 
     def now(self) -> float:
         return time.time()
+
+
+class OffsetClock:
+    """The wall clock of another machine (a shared store's server: every process on
+    every host then reads one time), as this machine's clock plus the difference
+    measured when it was made."""
+
+    mode: ClockMode = "wall"
+
+    def __init__(self, reference: Callable[[], float]) -> None:
+        before = time.time()
+        remote = reference()
+        self.offset = remote - (before + time.time()) / 2  # half the round trip each way
+
+    def now(self) -> float:
+        return time.time() + self.offset
 
 
 class ManualClock:

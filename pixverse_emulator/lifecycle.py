@@ -22,14 +22,27 @@ from .ids import IdSource
 from .state import State
 from .store.base import NO_CHANGES, Changes, Saved, StoreError, storing
 from .store.folder import BASELINE
+from .store.schema import StateFileError
 from .store.snapshots import copy_files, read_snapshot
 
 
 class Lifecycle(State):
     def _open(self) -> None:
         """Resume what the store holds; else start from the snapshot setting or the
-        configured teams, and write that down as the first state."""
+        configured teams, and write that down as the first state. With a shared store,
+        under its lease: of processes starting together, one writes the first state and
+        the others resume it."""
         self.ids = IdSource(self._rng)
+        if not self._shared:
+            self._open_state()
+            return
+        try:
+            with self._unit(None):
+                self._open_state()
+        except StoreUnavailable as exc:
+            raise StateFileError(str(exc)) from exc
+
+    def _open_state(self) -> None:
         saved = self.store.load(self.settings.auth)
         if saved is not None:
             self._resume(saved)
@@ -55,7 +68,8 @@ class Lifecycle(State):
         self.world = saved.world
         self.ids = IdSource(self._rng, high=int(saved.meta["id_high"]))
         self._set_clock(saved)
-        self.files.sweep(set(self.world.uploads.files))  # bytes of uploads cut short by a crash
+        if not self._shared:  # other processes may be writing a file they will name soon
+            self.files.sweep(set(self.world.uploads.files))  # uploads cut short by a crash
 
     def _start_over(self, keep_faults_from: FaultBook | None) -> None:
         """The world as it starts: the baseline snapshot's, or the configured teams."""

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     seed: int | None = None  # None: ids and seeds differ from run to run
     data_dir: str | None = None  # None: in memory; else the durable folder
+    # Where the state lives: "memory", "sqlite" (in data_dir) or a redis:// URL shared by
+    # several processes; None: sqlite when data_dir is set, else memory.
+    store: str | None = None
+    store_wait: float = Field(default=30.0, ge=0)  # seconds a start waits for Redis
+    workers: int = Field(default=1, ge=1, le=64)  # processes serving one port (Redis only)
     snapshot: str | None = None  # start from this snapshot file when the state is new
     snapshot_upload_limit: int = Field(default=1024 * MIB, ge=1)
     profile: Literal["worldrouter", "pixverse"] = "worldrouter"
@@ -106,8 +111,31 @@ class Settings(BaseSettings):
             return tuple(str(v).strip() for v in value)
         return value
 
+    @field_validator("store")
+    @classmethod
+    def _store(cls, value: str | None) -> str | None:
+        if value is None or value in ("memory", "sqlite"):
+            return value
+        if value.startswith(("redis://", "rediss://", "unix://")):
+            return value
+        raise ValueError(f"store is 'memory', 'sqlite' or a redis:// URL, not {value!r}")
+
+    @property
+    def store_kind(self) -> Literal["memory", "sqlite", "redis"]:
+        if self.store is None:
+            return "memory" if self.data_dir is None else "sqlite"
+        return "redis" if self.store not in ("memory", "sqlite") else self.store  # type: ignore[return-value]
+
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
+        if self.store == "sqlite" and self.data_dir is None:
+            raise ValueError("store = 'sqlite' keeps the state in data_dir: set data_dir")
+        if self.store == "memory" and self.data_dir is not None:
+            raise ValueError("store = 'memory' keeps nothing in data_dir: drop one of them")
+        if self.workers > 1 and self.store_kind != "redis":
+            raise ValueError(f"workers = {self.workers} needs a shared store: several "
+                             f"processes cannot share the {self.store_kind} store; set "
+                             "store to a redis:// URL")
         if self.admin_open and self.admin_token is not None:
             raise ValueError("admin_open and admin_token exclude each other: choose one")
         if (self.tls_cert is None) != (self.tls_key is None):

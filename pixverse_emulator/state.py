@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .clock import Clock, ManualClock, check_advance, make_clock
+from .clock import Clock, ManualClock, OffsetClock, check_advance, make_clock
 from .domain.accounts import Accounts, Team
 from .domain.coverage import Coverage
 from .domain.faults import FaultBook
@@ -35,7 +35,8 @@ from .evictions import Evictor
 from .ids import IdSource, run_random
 from .profiles import Profile, profile_named
 from .settings import Settings
-from .store.base import NO_CHANGES, Changes, Saved, Store, StoreError
+from .store import replay
+from .store.base import NO_CHANGES, Changes, Saved, Store, StoreError, Update
 from .store.files import FileArea
 from .store.memory import MemoryStore
 from .store.snapshots import Shelf
@@ -67,9 +68,12 @@ class _Unit:
         state._depth += 1
         if state._depth == 1:
             try:
-                state.store.refresh(self._team)
+                update = state.store.refresh(self._team)
+                if update is not None:
+                    state._apply_update(update)
             except BaseException as exc:
                 state._depth -= 1
+                state._release_store()
                 state._lock.release()
                 if isinstance(exc, StoreError):
                     raise StoreUnavailable(f"the state could not be read: {exc}") from exc
@@ -81,16 +85,28 @@ class _Unit:
         state = self._state
         try:
             state._depth -= 1
-            if state._depth == 0 and state._changes:
-                state._flush()  # also after an error: what was settled before it stays
+            if state._depth == 0:
+                if state._changes:
+                    state._flush()  # also after an error: what was settled before it stays
+                elif state._shared:
+                    state._release_store()
         finally:
             state._lock.release()
 
 
 def open_store(settings: Settings) -> Store:
-    if settings.data_dir is None:
+    kind = settings.store_kind
+    if kind == "memory":
         return MemoryStore()
-    return SqliteStore(Path(settings.data_dir), settings.profile)
+    if kind == "sqlite":
+        assert settings.data_dir is not None
+        return SqliteStore(Path(settings.data_dir), settings.profile)
+    from .store.redis_store import RedisStore  # here: only a shared store needs redis
+
+    folder = None if settings.data_dir is None else Path(settings.data_dir)
+    store = RedisStore(str(settings.store), folder, settings.profile, settings.auth)
+    store.wait_until_up(settings.store_wait)
+    return store
 
 
 EVICTION = "eviction"  # the timeline reason of a task the limits let go of
@@ -127,6 +143,9 @@ class State:
             self.settings.progression or f"seconds:{self.settings.run_seconds}"
         )
         self.store: Store = open_store(self.settings)
+        self._shared = self.store.shared  # other processes write it too (Redis)
+        if self._shared and clock is None and self.settings.clock == "wall":
+            self.clock = OffsetClock(self.store.time)
         self.files: FileArea = self.store.files
         self.shelf = Shelf(self.store.root)
         self._changes: Changes = Changes() if self.store.durable else NO_CHANGES
@@ -196,9 +215,64 @@ class State:
         try:
             self.store.commit(self.world, changes, self._meta())
         except StoreError as exc:
-            self._reload()
+            try:
+                self._reload()
+            except StoreError:
+                pass  # a shared store that cannot be read now reloads at its next unit
             raise StoreUnavailable(f"the state could not be saved: {exc}") from exc
         self._free_files(changes.freed_files)
+
+    def _release_store(self) -> None:
+        """A shared store's lease goes back at the end of a unit that wrote nothing."""
+        if self._shared:
+            try:
+                self.store.release()
+            except StoreError:
+                pass  # its time to live frees it
+
+    def catch_up(self) -> None:
+        """Before a request reads anything: what other processes of a shared store
+        committed (a no-op for a store only this process writes)."""
+        if not self._shared:
+            return
+        with self._lock:
+            try:
+                update = self.store.catch_up()
+                if update is not None:
+                    self._apply_update(update)
+            except StoreError as exc:
+                raise StoreUnavailable(f"the state could not be read: {exc}") from exc
+
+    def _apply_update(self, update: Update) -> None:
+        """Another process's units (or the whole state) into this process's world."""
+        if not update.reload:
+            try:
+                for ops in update.units:
+                    self._applied(replay.apply(self.world, ops), update.version)
+                return
+            except replay.NeedsReload:
+                pass
+        saved = self.store.load(self.settings.auth)
+        self.world = saved.world if saved is not None else World(Accounts(self.settings.auth))
+        if saved is not None:
+            self.ids.keep_above(int(saved.meta["id_high"]))
+            self._set_clock(saved)
+
+    def _applied(self, applied: replay.Applied, version: int) -> None:
+        self.store.applied(self.world, applied, version)
+        meta = applied.meta
+        if "id_high" in meta:
+            self.ids.keep_above(int(meta["id_high"]))
+        if meta.get("clock_now") is not None and isinstance(self.clock, ManualClock):
+            self.clock.set(float(meta["clock_now"]))
+        if "fault_next_id" in meta:
+            self.world.faults.next_id = max(self.world.faults.next_id, int(meta["fault_next_id"]))
+        for team_id in applied.dropped:
+            self.evictor.forget(team_id)
+        for team_id in applied.teams:
+            team = self.world.accounts.get(team_id)
+            if team is not None and self.evictor.evictable(team):
+                self.evictor.opened(team_id)
 
     def _evicted_files(self, tokens: Iterable[str]) -> None:
         """Memory mode frees an evicted upload's file at once; a store after commit."""

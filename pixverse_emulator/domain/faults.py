@@ -172,6 +172,14 @@ class FaultBook:
         self.draws[rule.id] = draws
         self.next_id = max(self.next_id, rule.id + 1)
 
+    def replace_all(self, rules: list[tuple[FaultRule, int]], next_id: int) -> None:
+        """Exactly these rules and draws (as another process of a shared store left them)."""
+        self._rules, self._random, self.draws = [], {}, {}
+        for rule, draws in rules:
+            self.restore(rule, draws)
+        self.next_id = max(self.next_id, next_id)
+        self.version += 1
+
     def rules(self, team: str | None = None) -> list[FaultRule]:
         return [r for r in self._rules if team is None or r.team == team]
 

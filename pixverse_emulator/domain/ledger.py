@@ -88,6 +88,38 @@ class Account:
         self.recent.append(
             Entry(self.count, time, kind, amount, video_id, self.available, pool))
 
+    def replay(self, entry: Entry) -> None:
+        """Apply an entry another process wrote (a shared store): the same moves as the
+        `Ledger` method that made it, read off the entry itself."""
+        kind, amount, video_id, package = entry.kind, entry.amount, entry.video_id, \
+            entry.pool == "package"
+        if kind == "grant":
+            self.available += amount
+            self.granted += amount
+            self.package += amount if package else 0
+        elif kind == "hold":
+            assert video_id is not None
+            self.available -= amount
+            self.held += amount
+            self.holds[video_id] = amount
+            if package:
+                self.package -= amount
+                self.hold_pools[video_id] = "package"
+        else:  # capture or release: the hold ends
+            self.holds.pop(video_id or 0, None)
+            self.hold_pools.pop(video_id or 0, None)
+            self.held -= amount
+            if kind == "capture":
+                self.spent += amount
+            else:
+                self.available += amount
+                self.package += amount if package else 0
+        if entry.balance != self.available or entry.seq != self.count + 1:
+            raise ValueError(f"ledger of {self.team_id}: entry {entry.seq} does not follow "
+                             f"entry {self.count} (balance {self.available})")
+        self.count = entry.seq
+        self.recent.append(entry)
+
     def pool_for(self, amount: int) -> Pool | None:
         """Where a hold of `amount` comes from: monthly credits first, else package
         credits; one pool pays the whole price (None: neither can)."""

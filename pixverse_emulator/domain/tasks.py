@@ -110,11 +110,26 @@ class TaskBook:
         """The oldest task (of `team_id`, or of anyone), whatever its status."""
         return self._ages.oldest(team_id, self.__contains__, lambda _: True)
 
+    def replace(self, task: Task) -> Task:
+        """Put `task` in place of the one with its id (a shared store's newer copy);
+        returns the one it replaced."""
+        old = self.get(task.video_id)
+        assert old is not None
+        self._tasks[task.video_id] = task
+        was, running = old.status is Status.RUNNING, task.status is Status.RUNNING
+        self._pending[task.team_id] += running - was
+        if running:
+            self.schedule(task)  # the old entry goes stale: it is no longer this object
+        return old
+
     def remove(self, video_id: int) -> str:
-        """Forget one finished task; returns its result URL token."""
+        """Forget one task (finished, unless a shared store's replica drops what another
+        process evicted); returns its result URL token."""
         task = self._tasks.pop(video_id, None)
         if task is not None:
             team_id, token = task.team_id, task.token
+            if task.status is Status.RUNNING:
+                self._pending[team_id] -= 1
         else:
             team_id, token, _, _ = self._frozen.pop(video_id)
         self._ages.removed(team_id)

@@ -103,6 +103,11 @@ class DeliveryBook:
         if delivery.next_at is not None:
             heapq.heappush(self._due, (delivery.next_at, delivery.delivery_id))
 
+    def put(self, delivery: Delivery) -> None:
+        """A delivery as another process of a shared store wrote it (new or newer)."""
+        self.in_flight.discard(delivery.delivery_id)
+        self.add(delivery)  # the older copy's heap entry goes stale: next_at or identity
+
     def reschedule(self, delivery: Delivery) -> None:
         self.in_flight.discard(delivery.delivery_id)
         if delivery.next_at is not None:

@@ -53,11 +53,36 @@ class World:
         if task.status is Status.SUCCEEDED and task.token:
             self.video_tokens[task.token] = task.video_id
 
+    def put_task(self, task: Task) -> None:
+        """A task as another process of a shared store wrote it: new, or in place of
+        this world's older copy (its result URL and trace id follow it)."""
+        if task.video_id not in self.tasks:
+            self.add_task(task)
+        else:
+            old = self.tasks.replace(task)
+            if old.token and (old.token != task.token or task.status is Status.DELETED):
+                self.video_tokens.pop(old.token, None)
+            if task.status is Status.SUCCEEDED and task.token:
+                self.video_tokens[task.token] = task.video_id
+        if task.trace_id:
+            self.trace_ids[task.team_id, task.trace_id] = task.video_id
+
     def remove_task(self, video_id: int) -> None:
         """Forget one finished task (an eviction): its result URL and trace id go with
         it; its ledger entries stay, they are the team's history."""
         task = self.tasks.get(video_id)
         assert task is not None and task.status is not Status.RUNNING
+        self._drop(task)
+
+    def forget_task(self, video_id: int) -> None:
+        """`remove_task` whatever the status: another process of a shared store
+        evicted it (a running one moved to 6 there, a move this world never saw)."""
+        task = self.tasks.get(video_id)
+        if task is not None:
+            self._drop(task)
+
+    def _drop(self, task: Task) -> None:
+        video_id = task.video_id
         self.video_tokens.pop(self.tasks.remove(video_id), None)
         if self.trace_ids.find(task.team_id, task.trace_id) == video_id:
             del self.trace_ids[task.team_id, task.trace_id]

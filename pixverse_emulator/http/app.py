@@ -41,6 +41,7 @@ from .lazy_routes import LazyRoutes
 from .middleware import BodyLimit, Recorder, RequestContext
 from .request_log import RequestLog
 from .responses import error_response
+from .shared_state import CatchUp
 
 PUBLIC_PREFIX = "/openapi/v2"
 SNAPSHOTS = "/_emulator/snapshots/"  # admin_snapshots.PREFIX, without building its routes
@@ -99,16 +100,20 @@ def create_app(
     app.add_exception_handler(Exception, _unexpected_error)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # add_middleware wraps outward: ConnectionGuard (slashes, body deadline, early close)
-    # is outermost, then RequestContext (trace id, journal), AdminGuard (the control
-    # plane's token), FaultInjector, BodyLimit, and FastPath, which serves the hot routes.
+    # is outermost, then RequestContext (trace id, journal), with a shared store CatchUp
+    # (what other processes committed), AdminGuard (the control plane's token),
+    # FaultInjector, BodyLimit, and FastPath, which serves the hot routes.
     routes = HotRoutes(emu)
     recorder = Recorder(emu, None if emu.settings.quiet else RequestLog(emu.settings.log_format))
-    app.state.hot_lane = HotLane(emu, routes, recorder)  # for hot_protocol.py
+    # For hot_protocol.py; not with a shared store, whose requests catch up first.
+    app.state.hot_lane = None if emu.store.shared else HotLane(emu, routes, recorder)
     app.add_middleware(FastPath, routes=routes)
     app.add_middleware(BodyLimit, limit_for=_limit_for(emu.settings))
     app.add_middleware(FaultInjector, emulator=emu)
     session = ConsoleSession(emu.settings.admin_token)
     app.state.console_session = session
+    if emu.store.shared:
+        app.add_middleware(CatchUp, emulator=emu)
     app.add_middleware(AdminGuard, token=emu.settings.admin_token, session=session)
     app.add_middleware(RequestContext, recorder=recorder)
     app.add_middleware(ConnectionGuard, body_timeout=emu.settings.body_timeout)

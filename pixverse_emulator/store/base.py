@@ -62,6 +62,17 @@ class Saved:
     source: Path | None = None
 
 
+@dataclass
+class Update:
+    """What a process lacks of a shared store's state: the units other processes
+    committed since it last looked (each a list of operations, `replay.py`), or the
+    whole state (`reload`)."""
+
+    version: int
+    units: list[list[Any]] = field(default_factory=list)
+    reload: bool = False
+
+
 class Changes:
     """What one unit of work changed, by entity, for `Store.commit`."""
 
@@ -186,6 +197,7 @@ class Store(Protocol):
     `SqliteStore` keeps everything in a data folder."""
 
     durable: bool
+    shared: bool  # other processes write it too: units take a lease and catch up
     root: Path  # the folder for uploaded files and snapshots
     copies_snapshots: bool  # replace() takes a snapshot file's rows as they are
     files: FileArea
@@ -194,8 +206,25 @@ class Store(Protocol):
         """The state as last committed; None when there is none yet."""
         ...
 
-    def refresh(self, team_id: str | None) -> None:
-        """Bring a team's share (None: everything) up to date before a unit of work."""
+    def refresh(self, team_id: str | None) -> Update | None:
+        """Before a unit of work for a team (None: any): a shared store takes its lease
+        and says what this process lacks; the others have nothing to say."""
+        ...
+
+    def catch_up(self) -> Update | None:
+        """What this process lacks, without a lease (a shared store only)."""
+        ...
+
+    def applied(self, world: World, applied: Any, version: int) -> None:
+        """This process applied another's units up to `version` (a shared store only)."""
+        ...
+
+    def release(self) -> None:
+        """The end of a unit that wrote nothing (a shared store gives its lease back)."""
+        ...
+
+    def time(self) -> float:
+        """The store's clock, for a wall clock every process shares (shared only)."""
         ...
 
     def commit(self, world: World, changes: Changes, meta: dict[str, Any]) -> None:
@@ -210,3 +239,25 @@ class Store(Protocol):
     def close(self, deadline: float | None = None) -> None:
         """Release everything; cleanup stops at `deadline` (a monotonic time)."""
         ...
+
+
+class Unshared:
+    """What the Store protocol asks only of a shared store, for the stores no other
+    process writes: nothing to take, lack or give back."""
+
+    shared = False
+
+    def refresh(self, team_id: str | None) -> Update | None:
+        return None
+
+    def catch_up(self) -> Update | None:
+        return None
+
+    def applied(self, world: World, applied: Any, version: int) -> None:
+        return None
+
+    def release(self) -> None:
+        return None
+
+    def time(self) -> float:
+        raise NotImplementedError("only a shared store keeps a clock")

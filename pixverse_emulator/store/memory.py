@@ -19,7 +19,7 @@ from typing import Any
 
 from ..domain.accounts import AuthMode
 from ..domain.world import World
-from .base import Changes, Saved
+from .base import Changes, Saved, Unshared
 from .files import FileArea
 from .folder import FolderInUse, FolderLock
 from .schema import StateFileError
@@ -53,7 +53,7 @@ def _orphaned(folder: Path) -> bool:
     return True
 
 
-class MemoryStore:
+class MemoryStore(Unshared):
     durable = False
     copies_snapshots = False  # the world holds everything: read snapshots whole
 
@@ -69,9 +69,6 @@ class MemoryStore:
             raise StateFileError(f"{parent}: no temporary folder for uploads ({exc})") from exc
 
     def load(self, auth: AuthMode) -> Saved | None:
-        return None
-
-    def refresh(self, team_id: str | None) -> None:
         return None
 
     def commit(self, world: World, changes: Changes, meta: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from ..domain.accounts import AuthMode
 from ..domain.world import World
 from . import rows
-from .base import Changes, Saved, StoreError
+from .base import Changes, Saved, StoreError, Unshared
 from .checkpoint import Checkpointer
 from .files import FileArea
 from .folder import STATE_DB, FolderLock
@@ -37,7 +37,7 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-class SqliteStore:
+class SqliteStore(Unshared):
     durable = True
     copies_snapshots = True
 
@@ -97,9 +97,6 @@ class SqliteStore:
                 rows.DamagedRecord) as exc:
             raise StateFileError(f"{self.root / STATE_DB}: damaged state ({exc})") from exc
         return Saved(world, meta)
-
-    def refresh(self, team_id: str | None) -> None:
-        return None  # nobody else writes this folder: the lock says so
 
     def commit(self, world: World, changes: Changes, meta: dict[str, Any]) -> None:
         written: dict[str, int] = {}
