@@ -17,10 +17,12 @@ from .clock import ManualClock
 from .control import Control
 from .domain.tasks import Status
 from .domain.webhooks import Attempt, Delivery, accepted, payload
+from .errors import StoreUnavailable
 from .http.views import file_url, video_name
 from .http.webhook_sender import Sender, send
 from .scheduler import Scheduler
 from .state import with_size
+from .store.base import StoreError
 
 WEBHOOK_ROUTE = "webhook"  # the journal's and the fault rules' name for deliveries
 
@@ -66,7 +68,15 @@ class Notifications(Control):
 
     def deliver_due(self) -> int:
         """Settle what has fallen due for teams with a webhook, then send every delivery
-        due by now; returns how many were sent."""
+        due by now; returns how many were sent. With a shared store one process at a
+        time does this (the others return 0): a delivery is sent once."""
+        try:
+            with self.store.exclusive("deliveries") as mine:
+                return self._deliver_due() if mine else 0
+        except StoreError as exc:
+            raise StoreUnavailable(f"the state could not be read: {exc}") from exc
+
+    def _deliver_due(self) -> int:
         with self._unit(None):
             for team_id in self._hooked() & set(self.world.tasks.teams_waiting()):
                 self._settle(team_id)

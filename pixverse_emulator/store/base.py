@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -227,6 +227,11 @@ class Store(Protocol):
         """The store's clock, for a wall clock every process shares (shared only)."""
         ...
 
+    def exclusive(self, name: str) -> AbstractContextManager[bool]:
+        """`with store.exclusive(name) as mine:` True for one process at a time (the
+        others get False at once): work that must run once however many share it."""
+        ...
+
     def commit(self, world: World, changes: Changes, meta: dict[str, Any]) -> None:
         """Write one unit of work's changes atomically (`meta`: the current values)."""
         ...
@@ -261,3 +266,6 @@ class Unshared:
 
     def time(self) -> float:
         raise NotImplementedError("only a shared store keeps a clock")
+
+    def exclusive(self, name: str) -> AbstractContextManager[bool]:
+        return nullcontext(True)  # nobody else to exclude

@@ -29,6 +29,8 @@ import json
 import secrets
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from hashlib import sha256
 from pathlib import Path
@@ -40,12 +42,14 @@ from ..domain.world import World
 from . import redis_scripts, rows
 from .base import Changes, Saved, StoreConflict, StoreError, Update
 from .files import FileArea
+from .lease import Lease
 from .replay import Applied, Op, ops_of, ops_of_world
 from .schema import StateFileError, create
 
 PREFIX = "pxe:"
 LEASE_TTL = 5.0  # seconds a process that died holding the lease keeps others waiting
 LEASE_WAIT = 10.0  # seconds a unit waits for the lease before answering 503
+EXCLUSIVE_TTL = 60.0  # seconds: longer than a round of webhook sends may take
 LOG_KEPT = 10_000  # units kept on the log: a process further behind reloads the state
 TIMEOUT = 2.0  # seconds for any Redis command, and to connect
 PAUSES = (0.0002, 0.005)  # the first and the longest pause between tries for the lease
@@ -218,6 +222,24 @@ class RedisStore:
         except StoreError:
             pass  # its time to live frees it
         self._client.close()
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """A lease of its own (`lease.py`), not the state's: held while work runs outside
+        any unit, such as sending webhooks, so one process does it."""
+        lease = Lease(self._client, f"{PREFIX}exclusive:{name}", EXCLUSIVE_TTL)
+        try:
+            mine = lease.acquire(wait=0)
+        except self.errors as exc:
+            raise StoreError(f"the store {self.name} did not answer ({exc})") from exc
+        try:
+            yield mine
+        finally:
+            if mine:
+                try:
+                    lease.release()
+                except self.errors:
+                    pass  # its time to live frees it
 
     # -- ledger entries ------------------------------------------------------------------
 
