@@ -191,6 +191,7 @@ class Control(Lifecycle):
             self.journal.add(entry)
             self.coverage.note("routes", entry.route)
             self.coverage.note("err_codes", entry.err_code)
+            self.journal.flush()
 
     def list_tasks(
         self,

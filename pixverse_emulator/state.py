@@ -144,8 +144,11 @@ class State:
         )
         self.store: Store = open_store(self.settings)
         self._shared = self.store.shared  # other processes write it too (Redis)
-        if self._shared and clock is None and self.settings.clock == "wall":
-            self.clock = OffsetClock(self.store.time)
+        if self._shared:
+            if clock is None and self.settings.clock == "wall":
+                self.clock = OffsetClock(self.store.time)
+            self.journal, self.coverage = self.store.run_books(
+                self.settings.journal_size, self.profile.route_names(), self.profile.err_codes())
         self.files: FileArea = self.store.files
         self.shelf = Shelf(self.store.root)
         self._changes: Changes = Changes() if self.store.durable else NO_CHANGES

@@ -47,6 +47,9 @@ class Journal:
         self._entries.append(entry)
         return entry
 
+    def flush(self) -> None:
+        """Send what was added to where others read it (a shared store's journal)."""
+
     def entries(self) -> list[JournalEntry]:
         return list(self._entries)
 

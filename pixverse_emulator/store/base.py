@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..domain.accounts import AuthMode
+from ..domain.coverage import Coverage
+from ..domain.journal import Journal
 from ..domain.tasks import Task
 from ..domain.uploads import Upload
 from ..domain.webhooks import Delivery
@@ -232,6 +234,12 @@ class Store(Protocol):
         others get False at once): work that must run once however many share it."""
         ...
 
+    def run_books(self, size: int, routes: Iterable[str], err_codes: Iterable[int]
+                  ) -> tuple[Journal, Coverage]:
+        """The request journal and coverage every process of the store shares (shared
+        only: the others keep them in the process)."""
+        ...
+
     def commit(self, world: World, changes: Changes, meta: dict[str, Any]) -> None:
         """Write one unit of work's changes atomically (`meta`: the current values)."""
         ...
@@ -269,3 +277,7 @@ class Unshared:
 
     def exclusive(self, name: str) -> AbstractContextManager[bool]:
         return nullcontext(True)  # nobody else to exclude
+
+    def run_books(self, size: int, routes: Iterable[str], err_codes: Iterable[int]
+                  ) -> tuple[Journal, Coverage]:
+        raise NotImplementedError("only a shared store shares its journal")

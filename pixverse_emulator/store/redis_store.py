@@ -29,7 +29,7 @@ import json
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from hashlib import sha256
@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.accounts import AuthMode
+from ..domain.coverage import Coverage
+from ..domain.journal import Journal
 from ..domain.ledger import Entry
 from ..domain.world import World
 from . import redis_scripts, rows
@@ -45,6 +47,7 @@ from .files import FileArea
 from .lease import Lease
 from .replay import Applied, Op, ops_of, ops_of_world
 from .schema import StateFileError, create
+from .shared_run import SharedCoverage, SharedJournal, SharedRun
 
 PREFIX = "pxe:"
 LEASE_TTL = 5.0  # seconds a process that died holding the lease keeps others waiting
@@ -240,6 +243,12 @@ class RedisStore:
                     lease.release()
                 except self.errors:
                     pass  # its time to live frees it
+
+    def run_books(self, size: int, routes: Iterable[str], err_codes: Iterable[int]
+                  ) -> tuple[Journal, Coverage]:
+        """The journal and coverage every process of this store shares."""
+        run = SharedRun(self._client, PREFIX, self.name, self.errors, size)
+        return SharedJournal(run), SharedCoverage(run, routes, err_codes)
 
     # -- ledger entries ------------------------------------------------------------------
 

@@ -126,6 +126,16 @@ def test_a_resent_trace_id_returns_the_original_task_from_any_replica(
         again = create(bases[1], "resender", trace="trace-once")["Resp"]["video_id"]
         assert again == first
         assert team(bases[1], "resender")["pending"] == 1
+        # One journal, numbered in one sequence, and one coverage, whoever answered.
+        entries = httpx.get(f"{bases[1]}/_emulator/requests", headers=ADMIN,
+                            params={"team": "resender"}).json()["requests"]
+        assert [e["trace_id"] for e in entries] == ["trace-once", "trace-once"]
+        assert entries[0]["seq"] < entries[1]["seq"]
+        coverage = httpx.get(f"{bases[0]}/_emulator/coverage", headers=ADMIN).json()
+        assert "text" in coverage["routes"]["exercised"]
+        httpx.delete(f"{bases[0]}/_emulator/requests", headers=ADMIN).raise_for_status()
+        assert httpx.get(f"{bases[1]}/_emulator/requests", headers=ADMIN).json()[
+            "requests"] == []
 
 
 def test_a_replica_killed_mid_load_loses_nothing_it_acknowledged(

@@ -112,3 +112,17 @@ def test_a_wall_clock_is_read_from_redis(redis_url: str, tmp_path: Path) -> None
         assert abs(emulator.clock.now() - emulator.store.time()) < 0.5
     finally:
         emulator.close()
+
+
+def test_coverage_cleared_on_one_replica_is_filled_again_by_the_other(
+        pair: tuple[Emulator, Emulator]) -> None:
+    first, second = pair
+    first.record_request(method="POST", path="/openapi/v2/video/text/generate", status=200,
+                         err_code=0, team="t", trace_id="one", reason=None)
+    assert "text" in second.coverage_report()["routes"]["exercised"]
+    second.clear_coverage()
+    assert second.coverage_report()["routes"]["exercised"] == []
+    first.record_request(method="POST", path="/openapi/v2/video/text/generate", status=200,
+                         err_code=0, team="t", trace_id="two", reason=None)
+    assert "text" in second.coverage_report()["routes"]["exercised"]
+    assert [e["trace_id"] for e in second.requests()] == ["one", "two"]
