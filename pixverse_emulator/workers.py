@@ -21,6 +21,7 @@ from types import FrameType
 from .settings import Settings
 
 RESTART_PAUSE = 1.0  # seconds before a worker that died is started again
+EARLY_EXIT = 10.0  # seconds: a worker gone sooner did not start (a bad setting, no Redis)
 KILL_AFTER = 5.0  # seconds past shutdown_timeout before a worker still running is killed
 
 
@@ -54,13 +55,24 @@ def supervise(settings: Settings, argv: list[str], sock: socket.socket) -> int:
     print(f"pixverse-emulator: {settings.workers} workers (pids "
           f"{', '.join(str(w.pid) for w in workers)}) share port {sock.getsockname()[1]}",
           file=sys.stderr, flush=True)
+    started = [time.monotonic()] * len(workers)
+    failed, gave_up = 0, False
     while not stopping.wait(0.5):
         for i, worker in enumerate(workers):
-            if worker.poll() is not None and not stopping.is_set():
-                print(f"pixverse-emulator: worker {worker.pid} exited ({worker.returncode}); "
-                      "starting another", file=sys.stderr, flush=True)
-                time.sleep(RESTART_PAUSE)
-                workers[i] = _start(worker_command(argv, fd, i), fd, env)
+            if worker.poll() is None or stopping.is_set():
+                continue
+            quick = time.monotonic() - started[i] < EARLY_EXIT
+            failed = failed + 1 if quick else 0
+            if failed >= len(workers) + 1:  # they cannot start: say so, do not loop
+                print("pixverse-emulator: the workers keep exiting at start; stopping",
+                      file=sys.stderr, flush=True)
+                gave_up = True
+                stopping.set()
+                break
+            print(f"pixverse-emulator: worker {worker.pid} exited ({worker.returncode}); "
+                  "starting another", file=sys.stderr, flush=True)
+            time.sleep(RESTART_PAUSE)
+            workers[i], started[i] = _start(worker_command(argv, fd, i), fd, env), time.monotonic()
     for worker in workers:
         if worker.poll() is None:
             worker.send_signal(signals[0] if signals else signal.SIGTERM)
@@ -72,7 +84,7 @@ def supervise(settings: Settings, argv: list[str], sock: socket.socket) -> int:
             worker.kill()
             worker.wait()
     sock.close()
-    return 0
+    return 1 if gave_up else 0
 
 
 def _start(command: list[str], fd: int, env: dict[str, str]) -> subprocess.Popen[bytes]:

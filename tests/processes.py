@@ -50,6 +50,25 @@ def started(
         process.stderr.close()
 
 
+class Lines(list[str]):
+    """What a server printed, with a wait for a line to come (an event, not a sleep)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._came = threading.Condition()
+
+    def append(self, line: str) -> None:
+        with self._came:
+            super().append(line)
+            self._came.notify_all()
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        with self._came:
+            found = self._came.wait_for(lambda: any(text in line for line in self), timeout)
+        assert found, f"no line with {text!r} in {timeout} s: {''.join(self)[-2000:]}"
+        return next(line for line in self if text in line)
+
+
 def _collect(process: subprocess.Popen[str], lines: list[str]) -> None:
     assert process.stderr is not None
     for line in process.stderr:
@@ -58,7 +77,7 @@ def _collect(process: subprocess.Popen[str], lines: list[str]) -> None:
 
 def _ready(process: subprocess.Popen[str]) -> tuple[str, list[str]]:
     assert process.stderr is not None
-    lines = []
+    lines = Lines()
     for line in process.stderr:
         lines.append(line)
         found = re.search(r"running on (https?://\S+)", line)
