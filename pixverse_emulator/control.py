@@ -191,7 +191,8 @@ class Control(Lifecycle):
             self.journal.add(entry)
             self.coverage.note("routes", entry.route)
             self.coverage.note("err_codes", entry.err_code)
-            self.journal.flush()
+            if self._shared:  # sent before the answer goes out: other processes read it
+                self.journal.flush()
 
     def list_tasks(
         self,
