@@ -191,8 +191,8 @@ class Control(Lifecycle):
             self.journal.add(entry)
             self.coverage.note("routes", entry.route)
             self.coverage.note("err_codes", entry.err_code)
-            if self._shared:  # sent before the answer goes out: other processes read it
-                self.journal.flush()
+            if self._shared and self._depth == 0:  # in a unit: sent with its commit
+                self.journal.flush()  # before the answer goes out: others may read it
 
     def list_tasks(
         self,

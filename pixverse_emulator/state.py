@@ -233,6 +233,12 @@ class State:
             except StoreError:
                 pass  # its time to live frees it
 
+    def request_unit(self) -> _Unit:
+        """A whole request as one unit of work (the hot lane's, on a shared store): the
+        units of its use cases nest in it, and its journal entry is sent with its
+        changes."""
+        return self._unit(None)
+
     def catch_up(self) -> None:
         """Before a request reads anything: what other processes of a shared store
         committed (a no-op for a store only this process writes)."""

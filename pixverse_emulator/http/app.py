@@ -105,8 +105,7 @@ def create_app(
     # FaultInjector, BodyLimit, and FastPath, which serves the hot routes.
     routes = HotRoutes(emu)
     recorder = Recorder(emu, None if emu.settings.quiet else RequestLog(emu.settings.log_format))
-    # For hot_protocol.py; not with a shared store, whose requests catch up first.
-    app.state.hot_lane = None if emu.store.shared else HotLane(emu, routes, recorder)
+    app.state.hot_lane = HotLane(emu, routes, recorder)  # for hot_protocol.py
     app.add_middleware(FastPath, routes=routes)
     app.add_middleware(BodyLimit, limit_for=_limit_for(emu.settings))
     app.add_middleware(FaultInjector, emulator=emu)

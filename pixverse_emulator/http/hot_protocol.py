@@ -150,12 +150,13 @@ def hot_protocol(lane: HotLane) -> type[HttpToolsProtocol]:
             return length.isdigit() and int(length) <= lane.body_limit
 
         def _serve(self, pending: _Pending) -> None:
-            if not lane.open():  # a fault rule came while the body was on its way
-                self._to_uvicorn(pending, complete=True)
-                return
             request = RawRequest(pending.method, pending.path, self.headers,
                                  b"".join(pending.body), self.scheme, self.server)
-            self._write(lane.answer(pending.route, request), pending.keep_alive)
+            answer = lane.serve(pending.route, request)
+            if answer is None:  # a fault rule came while the body was on its way
+                self._to_uvicorn(pending, complete=True)
+                return
+            self._write(answer, pending.keep_alive)
 
         def _write(self, answer: Answer, keep_alive: bool) -> None:
             content = [STATUS_LINE[answer.status]]

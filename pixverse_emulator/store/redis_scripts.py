@@ -8,6 +8,8 @@ one), and the state: hashes `meta`, `teams`, `tasks`, `uploads`, `offsets`,
 
 from __future__ import annotations
 
+from .shared_run import FLUSH_FUNCTION
+
 # What a process that has applied every unit up to version ARGV[1] lacks: {version} when
 # nothing, {version, {units...}} when the log still has them all, {version, "reload"}
 # when it does not (or a unit replaced the whole state).
@@ -35,19 +37,22 @@ if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {-1}
 return since(tonumber(ARGV[3]))
 """
 
-# KEYS: lease. ARGV: token.
-RELEASE = """
+# KEYS: lease. ARGV: token, the key prefix, the journal's waiting entries (FLUSH_FUNCTION).
+RELEASE = FLUSH_FUNCTION + """
+flush_run(ARGV[2], ARGV[3])
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
 """
 
 # KEYS: lease, version, log, log_start. ARGV: token, the version the writer last saw,
-# the log's length to keep, the unit's operations (JSON), the key prefix.
+# the log's length to keep, the unit's operations (JSON), the key prefix, the journal's
+# waiting entries (FLUSH_FUNCTION).
 # {-1, version} when someone else committed since (nothing is written); else the
 # operations run, the unit goes on the log, the lease is given back: {new version}.
-COMMIT = """
+COMMIT = FLUSH_FUNCTION + """
 local v = tonumber(redis.call('get', KEYS[2]) or '0')
 if v ~= tonumber(ARGV[2]) then return {-1, v} end
+flush_run(ARGV[5], ARGV[6])
 local prefix = ARGV[5]
 local ops = cjson.decode(ARGV[4])
 local function drop_rows(hash, team)

@@ -17,21 +17,29 @@ from typing import Any
 from ..domain.coverage import Coverage
 from ..domain.journal import Journal, JournalEntry
 from ..errors import StoreUnavailable
-from .base import StoreError
 
-# KEYS: journal, journal_seq. ARGV: the journal's size, the number of
-# entries n, n entries (JSON without seq), then coverage key/value pairs.
-# Entries are kept as "<seq> <json>": cjson would round a 15-digit id on the way back.
-FLUSH = """
-local size, n = tonumber(ARGV[1]), tonumber(ARGV[2])
-for i = 3, n + 2 do
-  local seq = redis.call('incr', KEYS[2])
-  redis.call('rpush', KEYS[1], seq .. ' ' .. ARGV[i])
+# What waits to be sent, as one JSON argument {"size", "entries", "pairs"}, taken by the
+# store's commit and release scripts too (one round trip for a hot request's changes and
+# its journal entry). Entries are kept as "<seq> <json>": cjson would round a 15-digit
+# id on its way back, so an entry is never decoded here.
+FLUSH_FUNCTION = """
+local function flush_run(prefix, packed)
+  if packed == '' then return 0 end
+  local run = cjson.decode(packed)
+  local journal = prefix .. 'journal'
+  for _, entry in ipairs(run['entries']) do
+    local seq = redis.call('incr', prefix .. 'journal_seq')
+    redis.call('rpush', journal, seq .. ' ' .. entry)
+  end
+  if #run['entries'] > 0 then redis.call('ltrim', journal, -run['size'], -1) end
+  local pairs = run['pairs']
+  for i = 1, #pairs, 2 do redis.call('sadd', prefix .. pairs[i], pairs[i + 1]) end
+  return #run['entries']
 end
-if n > 0 then redis.call('ltrim', KEYS[1], -size, -1) end
-for i = n + 3, #ARGV, 2 do redis.call('sadd', ARGV[i], ARGV[i + 1]) end
-return n
 """
+
+# ARGV: the key prefix, what waits (FLUSH_FUNCTION).
+FLUSH = FLUSH_FUNCTION + "return flush_run(ARGV[1], ARGV[2])"
 
 # KEYS: journal. ARGV: the team whose entries go.
 CLEAR_TEAM = """
@@ -61,6 +69,7 @@ class SharedRun:
         self._clear_team = client.register_script(CLEAR_TEAM)
         self.entries: list[JournalEntry] = []
         self.noted: set[tuple[str, str]] = set()
+        self._taken: tuple[list[JournalEntry], set[tuple[str, str]]] = ([], set())
 
     def key(self, name: str) -> str:
         return self._prefix + name
@@ -72,27 +81,33 @@ class SharedRun:
         except self._errors as exc:
             raise StoreUnavailable(f"the store {self._name} did not answer ({exc})") from exc
 
-    def flush(self) -> None:
-        """Send what waits. Redis away: it waits for the next flush (the newest `size`
-        entries), and the request being answered is not held up by its journal."""
+    def take(self) -> str:
+        """What waits, packed for FLUSH_FUNCTION ('' when nothing does); `put_back` it
+        if it could not be sent."""
         entries, self.entries = self.entries, []
         noted, self.noted = self.noted, set()
+        self._taken = entries, noted
         if not entries and not noted:
+            return ""
+        rows = [json.dumps({name: getattr(e, name) for name in FIELDS}) for e in entries]
+        pairs = [part for kind, value in noted for part in (f"coverage:{kind}", value)]
+        return json.dumps({"size": self.size, "entries": rows, "pairs": pairs})
+
+    def put_back(self) -> None:
+        """Redis was away: what was taken waits for the next send (the newest `size`
+        entries), and the request being answered is not held up by its journal."""
+        entries, noted = self._taken
+        self.entries = [*entries, *self.entries][-self.size:]
+        self.noted |= noted
+
+    def flush(self) -> None:
+        packed = self.take()
+        if not packed:
             return
         try:
-            self._send(entries, noted)
-        except StoreError:
-            self.entries = [*entries, *self.entries][-self.size:]
-            self.noted |= noted
-
-    def _send(self, entries: list[JournalEntry], noted: set[tuple[str, str]]) -> None:
-        rows = [json.dumps({name: getattr(e, name) for name in FIELDS}) for e in entries]
-        pairs = [part for kind, value in noted for part in (self.key(f"coverage:{kind}"), value)]
-        try:
-            self._flush(keys=[self.key("journal"), self.key("journal_seq")],
-                        args=[self.size, len(rows), *rows, *pairs])
-        except self._errors as exc:
-            raise StoreError(f"the store {self._name} did not answer ({exc})") from exc
+            self._flush(args=[self._prefix, packed])
+        except self._errors:
+            self.put_back()
 
     def clear_team(self, team: str) -> None:
         try:

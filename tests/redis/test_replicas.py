@@ -134,6 +134,12 @@ def test_a_resent_trace_id_returns_the_original_task_from_any_replica(
         coverage = httpx.get(f"{bases[0]}/_emulator/coverage", headers=ADMIN).json()
         assert "text" in coverage["routes"]["exercised"]
         httpx.delete(f"{bases[0]}/_emulator/requests", headers=ADMIN).raise_for_status()
+        # A fault rule added on one replica fires on the other's next create.
+        httpx.post(f"{bases[0]}/_emulator/faults", headers=ADMIN, json={
+            "route": "text", "error": "429", "count": 1}).raise_for_status()
+        assert create(bases[1], "resender")["ErrCode"] == 429001
+        assert create(bases[1], "resender")["ErrCode"] == 0  # count 1: fired once, anywhere
+        httpx.delete(f"{bases[0]}/_emulator/requests", headers=ADMIN).raise_for_status()
         assert httpx.get(f"{bases[1]}/_emulator/requests", headers=ADMIN).json()[
             "requests"] == []
 
