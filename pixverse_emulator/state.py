@@ -68,8 +68,7 @@ class _Unit:
         state._depth += 1
         if state._depth == 1:
             try:
-                update = state.store.refresh(self._team)
-                if update is not None:
+                if (update := state.store.refresh(self._team)) is not None:
                     state._apply_update(update)
             except BaseException as exc:
                 state._depth -= 1
@@ -85,11 +84,10 @@ class _Unit:
         state = self._state
         try:
             state._depth -= 1
-            if state._depth == 0:
-                if state._changes:
-                    state._flush()  # also after an error: what was settled before it stays
-                elif state._shared:
-                    state._release_store()
+            if state._depth == 0 and state._changes:
+                state._flush()  # also after an error: what was settled before it stays
+            elif state._shared and state._depth == 0:
+                state._release_store()
         finally:
             state._lock.release()
 

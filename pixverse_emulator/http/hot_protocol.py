@@ -65,6 +65,7 @@ class _Pending:
 
 def hot_protocol(lane: HotLane) -> type[HttpToolsProtocol]:
     outbox = Outbox()  # one per server: its connections share one loop
+    shared = lane.shared  # a shared store's lane looks for fault rules in `serve`
 
     class HotProtocol(HttpToolsProtocol):
         _pending: _Pending | None = None
@@ -150,10 +151,14 @@ def hot_protocol(lane: HotLane) -> type[HttpToolsProtocol]:
             return length.isdigit() and int(length) <= lane.body_limit
 
         def _serve(self, pending: _Pending) -> None:
+            if not shared and not lane.open():  # a fault rule came with the body
+                self._to_uvicorn(pending, complete=True)
+                return
             request = RawRequest(pending.method, pending.path, self.headers,
                                  b"".join(pending.body), self.scheme, self.server)
-            answer = lane.serve(pending.route, request)
-            if answer is None:  # a fault rule came while the body was on its way
+            answer = lane.serve(pending.route, request) if shared else \
+                lane.answer(pending.route, request)
+            if answer is None:  # a shared store's rule, seen once caught up
                 self._to_uvicorn(pending, complete=True)
                 return
             self._write(answer, pending.keep_alive)
