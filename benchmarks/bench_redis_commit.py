@@ -47,7 +47,7 @@ def lua_writer(client: Any, count: int, done: list[int]) -> None:
     for n in range(count):
         while True:
             found = script(keys=KEYS, args=["", version, 10_000,
-                                            json.dumps(ops(n)), PREFIX])
+                                            json.dumps(ops(n)), PREFIX, ""])
             if found[0] != -1:
                 version = int(found[0])
                 break
@@ -85,6 +85,8 @@ def run(url: str, writer: Any, commits: int, writers: int) -> float:
         thread.start()
     for thread in threads:
         thread.join()
+    if len(done) != writers:
+        raise RuntimeError(f"{writers - len(done)} writer(s) failed: see above")
     return sum(done) / (time.perf_counter() - started)
 
 

@@ -24,7 +24,7 @@ from ..errors import StoreUnavailable
 # id on its way back, so an entry is never decoded here.
 FLUSH_FUNCTION = """
 local function flush_run(prefix, packed)
-  if packed == '' then return 0 end
+  if not packed or packed == '' then return 0 end
   local run = cjson.decode(packed)
   local journal = prefix .. 'journal'
   for _, entry in ipairs(run['entries']) do
