@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_redis import redis_server  # noqa: E402
 
 PREFIX = "pxe:"
-KEYS = [PREFIX + k for k in ("lease", "version", "log", "log_start")]
+KEYS = [PREFIX + k for k in ("lease", "version", "log", "log_start", "head")]
 ROW = json.dumps([123456789012345, "bench", 5, "", "", "x" * 300])
 ENTRY = json.dumps([1, 1764470000.5, "hold", 20, 123456789012345, 1000, "monthly"])
 
@@ -47,7 +47,7 @@ def lua_writer(client: Any, count: int, done: list[int]) -> None:
     for n in range(count):
         while True:
             found = script(keys=KEYS, args=["", version, 10_000,
-                                            json.dumps(ops(n)), PREFIX, ""])
+                                            json.dumps(ops(n)), PREFIX, "", f"unit{n}"])
             if found[0] != -1:
                 version = int(found[0])
                 break

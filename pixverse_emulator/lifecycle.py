@@ -51,6 +51,9 @@ class Lifecycle(State):
             self._adopt_baseline(Path(self.settings.snapshot))
         self._start_over(keep_faults_from=None)
 
+    def _when_store_empty(self) -> None:
+        self._start_over(keep_faults_from=None)
+
     def _adopt_baseline(self, source: Path) -> None:
         """Keep the snapshot to start from (and reset to) beside the state, once it has
         proved whole: a file that is not a usable snapshot changes nothing."""

@@ -17,14 +17,15 @@ from .clock import ManualClock
 from .control import Control
 from .domain.tasks import Status
 from .domain.webhooks import Attempt, Delivery, accepted, payload
-from .errors import StoreUnavailable
 from .http.views import file_url, video_name
 from .http.webhook_sender import Sender, send
 from .scheduler import Scheduler
 from .state import with_size
-from .store.base import StoreError
 
 WEBHOOK_ROUTE = "webhook"  # the journal's and the fault rules' name for deliveries
+# How long a delivery a process of a shared store took stays its own to send: well past
+# a send's timeout and a fault's latency, so no other process sends it meanwhile.
+CLAIM_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -68,20 +69,22 @@ class Notifications(Control):
 
     def deliver_due(self) -> int:
         """Settle what has fallen due for teams with a webhook, then send every delivery
-        due by now; returns how many were sent. With a shared store one process at a
-        time does this (the others return 0): a delivery is sent once."""
-        try:
-            with self.store.exclusive("deliveries") as mine:
-                return self._deliver_due() if mine else 0
-        except StoreError as exc:
-            raise StoreUnavailable(f"the state could not be read: {exc}") from exc
+        due by now; returns how many were sent.
 
-    def _deliver_due(self) -> int:
+        With a shared store, the deliveries a process takes are claimed in the store
+        before they are sent (due again only `CLAIM_SECONDS` later, when their attempt
+        is not recorded by then): processes that look at the same time each send
+        others, and a delivery is sent once."""
         with self._unit(None):
             for team_id in self._hooked() & set(self.world.tasks.teams_waiting()):
                 self._settle(team_id)
-            outgoing = [self._outgoing(d) for d in
-                        self.world.deliveries.take_due(self.clock.now())]
+            now = self.clock.now()
+            taken = self.world.deliveries.take_due(now)
+            if self._shared:
+                for delivery in taken:
+                    delivery.next_at = now + CLAIM_SECONDS
+                    self._changes.delivery(delivery)
+            outgoing = [self._outgoing(d) for d in taken]
         for item in outgoing:
             self._record_attempt(item, self._attempt(item))
         return len(outgoing)
@@ -92,7 +95,10 @@ class Notifications(Control):
         return {team.id for team in self.world.accounts.all() if team.webhook_url}
 
     def next_due(self) -> float | None:
-        """When something is next due, by the emulator's clock (None: nothing is)."""
+        """When something is next due, by the emulator's clock (None: nothing is).
+        With a shared store, as other processes left it (their tasks and claims)."""
+        if self._shared:
+            self.catch_up()
         with self._lock:
             times = [t for t in (self.world.deliveries.next_due(), self._next_task_due())
                      if t is not None]

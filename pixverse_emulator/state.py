@@ -255,18 +255,24 @@ class State:
         if not update.reload:
             try:
                 for ops in update.units:
-                    self._applied(replay.apply(self.world, ops), update.version)
+                    self._applied(replay.apply(self.world, ops), update)
                 return
             except replay.NeedsReload:
                 pass
         saved = self.store.load(self.settings.auth)
-        self.world = saved.world if saved is not None else World(Accounts(self.settings.auth))
-        if saved is not None:
-            self.ids.keep_above(int(saved.meta["id_high"]))
-            self._set_clock(saved)
+        if saved is None:  # Redis lost everything: begin again, as a first start does
+            self._when_store_empty()
+            return
+        self.world = saved.world
+        self.ids.keep_above(int(saved.meta["id_high"]))
+        self._set_clock(saved)
 
-    def _applied(self, applied: replay.Applied, version: int) -> None:
-        self.store.applied(self.world, applied, version)
+    def _when_store_empty(self) -> None:
+        """A shared store found empty (`lifecycle.Lifecycle` starts over)."""
+        self.world = World(Accounts(self.settings.auth))
+
+    def _applied(self, applied: replay.Applied, update: Update) -> None:
+        self.store.applied(self.world, applied, update)
         meta = applied.meta
         if "id_high" in meta:
             self.ids.keep_above(int(meta["id_high"]))

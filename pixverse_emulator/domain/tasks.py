@@ -118,8 +118,8 @@ class TaskBook:
         self._tasks[task.video_id] = task
         was, running = old.status is Status.RUNNING, task.status is Status.RUNNING
         self._pending[task.team_id] += running - was
-        if running:
-            self.schedule(task)  # the old entry goes stale: it is no longer this object
+        if running and (old.status is not Status.RUNNING or old.due_at != task.due_at):
+            self.schedule(task)  # the old entry (another time) goes stale
         return old
 
     def remove(self, video_id: int) -> str:
@@ -208,8 +208,10 @@ class TaskBook:
         while heap and heap[0][0] <= now:
             due_at, video_id = heapq.heappop(heap)
             task = self._tasks.get(video_id)
-            # Entries go stale when a task is settled by hand or rescheduled.
-            if task and task.status is Status.RUNNING and task.due_at == due_at:
+            # Entries go stale when a task is settled by hand or rescheduled; one
+            # rescheduled to the time it had is in the heap twice, and due once.
+            if (task and task.status is Status.RUNNING and task.due_at == due_at
+                    and not (ready and ready[-1] is task)):
                 ready.append(task)
         return ready
 

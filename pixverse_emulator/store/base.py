@@ -6,18 +6,19 @@ in a `Changes`; when the unit ends, `Store.commit` makes those changes durable i
 transaction, before the answer is sent. A check and its effect so commit together:
 under the lock in memory, in one transaction in SQLite.
 
-A store that other processes also write (a shared store) fits the same seam:
-`refresh(team)` runs as a unit opens and brings that team's share of the world up to
-date, and `commit` writes the team's changes atomically if nobody wrote the team in
-between (a version per team, checked in the same transaction or script), else raises
-`StoreConflict` so the core reloads the team and runs the use case again.
+A store that other processes also write (a shared store, `redis_store.py`) fits the
+same seam: `refresh` runs as a unit opens, takes the store's lease and hands back what
+other processes committed since (an `Update`, which the core applies to its world), and
+`commit` writes the unit's changes atomically if nobody committed in between (a version
+checked in the same script), else raises `StoreConflict`: the request is answered 503
+and the process reads the state anew before its next unit.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -73,6 +74,7 @@ class Update:
     version: int
     units: list[list[Any]] = field(default_factory=list)
     reload: bool = False
+    head: str = ""  # the id of the unit at `version`
 
 
 class Changes:
@@ -217,8 +219,9 @@ class Store(Protocol):
         """What this process lacks, without a lease (a shared store only)."""
         ...
 
-    def applied(self, world: World, applied: Any, version: int) -> None:
-        """This process applied another's units up to `version` (a shared store only)."""
+    def applied(self, world: World, applied: Any, update: Update) -> None:
+        """This process applied another's units, up to `update`'s version (a shared
+        store only)."""
         ...
 
     def release(self) -> None:
@@ -227,11 +230,6 @@ class Store(Protocol):
 
     def time(self) -> float:
         """The store's clock, for a wall clock every process shares (shared only)."""
-        ...
-
-    def exclusive(self, name: str) -> AbstractContextManager[bool]:
-        """`with store.exclusive(name) as mine:` True for one process at a time (the
-        others get False at once): work that must run once however many share it."""
         ...
 
     def run_books(self, size: int, routes: Iterable[str], err_codes: Iterable[int]
@@ -266,7 +264,7 @@ class Unshared:
     def catch_up(self) -> Update | None:
         return None
 
-    def applied(self, world: World, applied: Any, version: int) -> None:
+    def applied(self, world: World, applied: Any, update: Update) -> None:
         return None
 
     def release(self) -> None:
@@ -274,9 +272,6 @@ class Unshared:
 
     def time(self) -> float:
         raise NotImplementedError("only a shared store keeps a clock")
-
-    def exclusive(self, name: str) -> AbstractContextManager[bool]:
-        return nullcontext(True)  # nobody else to exclude
 
     def run_books(self, size: int, routes: Iterable[str], err_codes: Iterable[int]
                   ) -> tuple[Journal, Coverage]:

@@ -30,8 +30,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from functools import partial
 from hashlib import sha256
 from pathlib import Path
@@ -45,7 +44,6 @@ from ..domain.world import World
 from . import redis_scripts, rows
 from .base import Changes, Saved, StoreConflict, StoreError, Update
 from .files import FileArea
-from .lease import Lease
 from .replay import Applied, Op, ops_of, ops_of_world
 from .schema import StateFileError, create
 from .shared_run import SharedCoverage, SharedJournal, SharedRun
@@ -53,7 +51,6 @@ from .shared_run import SharedCoverage, SharedJournal, SharedRun
 PREFIX = "pxe:"
 LEASE_TTL = 5.0  # seconds a process that died holding the lease keeps others waiting
 LEASE_WAIT = 10.0  # seconds a unit waits for the lease before answering 503
-EXCLUSIVE_TTL = 60.0  # seconds: longer than a round of webhook sends may take
 LOG_KEPT = 10_000  # units kept on the log: a process further behind reloads the state
 TIMEOUT = 2.0  # seconds for any Redis command, and to connect
 PAUSES = (0.0002, 0.005)  # the first and the longest pause between tries for the lease
@@ -96,12 +93,14 @@ class RedisStore:
         self._scripts = {name: self._client.register_script(getattr(redis_scripts, name))
                          for name in ("CATCH_UP", "ACQUIRE", "RELEASE", "COMMIT", "LOAD")}
         self._link = Link(self._client, redis)
-        self._log_keys = [PREFIX + k for k in ("lease", "version", "log", "log_start")]
+        self._log_keys = [PREFIX + k for k in ("lease", "version", "log", "log_start", "head")]
         self.version: int | None = None  # the last unit this process has applied
+        self.head = ""  # that unit's id
         self.stale = False  # a commit failed: reload before the next unit
         self._token: str | None = None
         self._published: dict[str, int] = {}  # ledger entries Redis has, per team
         self._books: SharedRun | None = None  # the journal and coverage (run_books)
+        self._before = 0  # journal entries waiting when the current unit began
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             self.files = FileArea(self.root)
@@ -112,7 +111,7 @@ class RedisStore:
 
     def _run(self, script: str, keys: list[str], args: list[Any]) -> Any:
         try:
-            return self._link.run(self._scripts[script], keys, args)
+            return self._link.run(self._scripts[script], keys, args, script != "COMMIT")
         except self.errors as exc:
             raise StoreError(f"the store {self.name} did not answer ({exc})") from exc
 
@@ -140,11 +139,11 @@ class RedisStore:
     # -- the Store protocol -------------------------------------------------------------
 
     def load(self, auth: AuthMode) -> Saved | None:
-        keys = [PREFIX + "version", *(PREFIX + k for k in STATE_KEYS)]
+        keys = [PREFIX + "version", *(PREFIX + k for k in STATE_KEYS), PREFIX + "head"]
         found = self._run("LOAD", keys, [PREFIX])
         version = int(found[0])
         meta = {k: json.loads(v) for k, v in _pairs(found[1])}
-        self.version, self.stale = version, False
+        self.version, self.head, self.stale = version, found[9], False
         if "id_high" not in meta:
             return None
         if meta.get("profile", self.profile) != self.profile:
@@ -162,9 +161,12 @@ class RedisStore:
         pause = PAUSES[0]
         mine = -1 if self.version is None or self.stale else self.version
         while True:
-            found = self._run("ACQUIRE", self._log_keys, [token, int(LEASE_TTL * 1000), mine])
+            found = self._run("ACQUIRE", self._log_keys,
+                              [token, int(LEASE_TTL * 1000), mine, self.head])
             if found[0] != -1:
                 self._token = token
+                # The journal's entries from before this unit, kept if its commit fails.
+                self._before = 0 if self._books is None else len(self._books.entries)
                 return None if self.version is None else _update(found, self.stale)
             if time.monotonic() > deadline:
                 raise StoreError(f"the store {self.name} stayed locked by another process "
@@ -177,11 +179,11 @@ class RedisStore:
         if self.version is None:
             return None
         mine = -1 if self.stale else self.version
-        return _update(self._run("CATCH_UP", self._log_keys, [mine]), self.stale)
+        return _update(self._run("CATCH_UP", self._log_keys, [mine, self.head]), self.stale)
 
-    def applied(self, world: World, applied: Applied, version: int) -> None:
-        """This process's world now holds the units up to `version`."""
-        self.version = version
+    def applied(self, world: World, applied: Applied, update: Update) -> None:
+        """This process's world now holds the units up to `update`'s version."""
+        self.version, self.head = update.version, update.head
         for team in applied.dropped:
             self._published.pop(team, None)
         for team in applied.ledgers:
@@ -216,21 +218,26 @@ class RedisStore:
     def _commit(self, ops: list[Op]) -> None:
         token, self._token = self._token, None
         packed = self._books.take() if self._books is not None else ""
+        unit = secrets.token_hex(8)
         try:
             found = self._run("COMMIT", self._log_keys, [
                 token or "", self.version if self.version is not None else 0, LOG_KEPT,
-                json.dumps(ops, separators=(",", ":")), PREFIX, packed])
+                json.dumps(ops, separators=(",", ":")), PREFIX, packed, unit])
         except StoreError:
-            self.stale = True  # it may or may not have run: read the state again
-            if self._books is not None:
-                self._books.put_back()
+            self._failed()  # it may or may not have run: read the state again
             raise
         if found[0] == -1:
-            self.stale = True
-            if self._books is not None:
-                self._books.put_back()
+            self._failed()
             raise StoreConflict(f"another process wrote the store {self.name} first")
-        self.version = int(found[0])
+        self.version, self.head = int(found[0]), unit
+
+    def _failed(self) -> None:
+        """A commit that did not take: the state is read again before the next unit, and
+        the journal keeps only what was waiting before it (the unit's own entries
+        describe what did not happen; its request is answered 503)."""
+        self.stale = True
+        if self._books is not None:
+            self._books.put_back(self._before)
 
     def close(self, deadline: float | None = None) -> None:
         self.files.stop(deadline)
@@ -240,24 +247,6 @@ class RedisStore:
             pass  # its time to live frees it
         self._link.close()
         self._client.close()
-
-    @contextmanager
-    def exclusive(self, name: str) -> Iterator[bool]:
-        """A lease of its own (`lease.py`), not the state's: held while work runs outside
-        any unit, such as sending webhooks, so one process does it."""
-        lease = Lease(self._client, f"{PREFIX}exclusive:{name}", EXCLUSIVE_TTL)
-        try:
-            mine = lease.acquire(wait=0)
-        except self.errors as exc:
-            raise StoreError(f"the store {self.name} did not answer ({exc})") from exc
-        try:
-            yield mine
-        finally:
-            if mine:
-                try:
-                    lease.release()
-                except self.errors:
-                    pass  # its time to live frees it
 
     def run_books(self, size: int, routes: Iterable[str], err_codes: Iterable[int]
                   ) -> tuple[Journal, Coverage]:
@@ -295,22 +284,32 @@ class Link:
         self._connection: Any = None
         self._lock = threading.Lock()
 
-    def run(self, script: Any, keys: list[str], args: list[Any]) -> Any:
-        """EVALSHA, loading the script on a Redis that does not know it (a restart)."""
+    def run(self, script: Any, keys: list[str], args: list[Any], again: bool) -> Any:
+        """EVALSHA, loading the script on a Redis that does not know it (a restart).
+        `again`: on a connection Redis closed (it restarted), try once more on a new
+        one: for scripts that may run twice, not for a commit, which may have run."""
         with self._lock:
-            if self._connection is None:
-                self._connection = self._pool.get_connection()
-            connection = self._connection
             try:
-                connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
-                try:
-                    return connection.read_response()
-                except self._no_script:
-                    connection.send_command("EVAL", script.script, len(keys), *keys, *args)
-                    return connection.read_response()
+                return self._once(script, keys, args)
             except self._lost:
-                connection.disconnect()  # the next call connects again
-                raise
+                if not again:
+                    raise
+                return self._once(script, keys, args)
+
+    def _once(self, script: Any, keys: list[str], args: list[Any]) -> Any:
+        if self._connection is None:
+            self._connection = self._pool.get_connection()
+        connection = self._connection
+        try:
+            connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+            try:
+                return connection.read_response()
+            except self._no_script:
+                connection.send_command("EVAL", script.script, len(keys), *keys, *args)
+                return connection.read_response()
+        except self._lost:
+            connection.disconnect()  # the next call connects again
+            raise
 
     def close(self) -> None:
         with self._lock:
@@ -325,7 +324,8 @@ def _update(found: list[Any], stale: bool) -> Update | None:
         return None
     if stale or found[1] == "reload":
         return Update(version, reload=True)
-    return Update(version, [json.loads(unit) for unit in found[1]])
+    units = [unit.partition(" ") for unit in found[1]]  # "<id> <operations>"
+    return Update(version, [json.loads(ops) for _, _, ops in units], head=units[-1][0])
 
 
 def _pairs(flat: list[str]) -> list[tuple[str, str]]:

@@ -93,11 +93,13 @@ class SharedRun:
         pairs = [part for kind, value in noted for part in (f"coverage:{kind}", value)]
         return json.dumps({"size": self.size, "entries": rows, "pairs": pairs})
 
-    def put_back(self) -> None:
+    def put_back(self, first: int | None = None) -> None:
         """Redis was away: what was taken waits for the next send (the newest `size`
-        entries), and the request being answered is not held up by its journal."""
+        entries), and the request being answered is not held up by its journal.
+        `first`: only that many of the entries (those from before a unit whose changes
+        did not take effect)."""
         entries, noted = self._taken
-        self.entries = [*entries, *self.entries][-self.size:]
+        self.entries = [*entries[:first], *self.entries][-self.size:]
         self.noted |= noted
 
     def flush(self) -> None:
