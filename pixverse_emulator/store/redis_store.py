@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
-import threading
 import time
 from collections.abc import Iterable
 from functools import partial
@@ -41,11 +39,13 @@ from ..domain.coverage import Coverage
 from ..domain.journal import Journal
 from ..domain.ledger import Entry
 from ..domain.world import World
-from . import redis_scripts, rows
+from . import redis_scripts
 from .base import Changes, Saved, StoreConflict, StoreError, Update
 from .files import FileArea
+from .redis_link import Link
+from .redis_load import pairs, read_world
 from .replay import Applied, Op, ops_of, ops_of_world
-from .schema import StateFileError, create
+from .schema import StateFileError
 from .shared_run import SharedCoverage, SharedJournal, SharedRun
 
 PREFIX = "pxe:"
@@ -142,14 +142,14 @@ class RedisStore:
         keys = [PREFIX + "version", *(PREFIX + k for k in STATE_KEYS), PREFIX + "head"]
         found = self._run("LOAD", keys, [PREFIX])
         version = int(found[0])
-        meta = {k: json.loads(v) for k, v in _pairs(found[1])}
+        meta = {k: json.loads(v) for k, v in pairs(found[1])}
         self.version, self.head, self.stale = version, found[9], False
         if "id_high" not in meta:
             return None
         if meta.get("profile", self.profile) != self.profile:
             raise StateFileError(f"the store {self.name} holds the state of the "
                                  f"{meta['profile']!r} profile, not {self.profile!r}")
-        world = _world(found, auth, int(meta.get("fault_next_id", 1)))
+        world = read_world(found, auth, int(meta.get("fault_next_id", 1)))
         self._published = {a.team_id: a.count for a in world.ledger.all()}
         self._forget_entries(world, list(self._published))
         return Saved(world, meta)
@@ -272,52 +272,6 @@ class RedisStore:
         return [Entry._make(json.loads(entry)) for entry in found]
 
 
-class Link:
-    """One connection of the store's own for its scripts, which run under the state's
-    lock. Through redis-py's client each call also paid for its pool, retry and
-    telemetry bookkeeping: ~130 us, more than the round trip itself, twice a request."""
-
-    def __init__(self, client: Any, redis: Any) -> None:
-        self._pool = client.connection_pool
-        self._no_script, self._lost = redis.exceptions.NoScriptError, (
-            redis.ConnectionError, redis.TimeoutError, OSError)
-        self._connection: Any = None
-        self._lock = threading.Lock()
-
-    def run(self, script: Any, keys: list[str], args: list[Any], again: bool) -> Any:
-        """EVALSHA, loading the script on a Redis that does not know it (a restart).
-        `again`: on a connection Redis closed (it restarted), try once more on a new
-        one: for scripts that may run twice, not for a commit, which may have run."""
-        with self._lock:
-            try:
-                return self._once(script, keys, args)
-            except self._lost:
-                if not again:
-                    raise
-                return self._once(script, keys, args)
-
-    def _once(self, script: Any, keys: list[str], args: list[Any]) -> Any:
-        if self._connection is None:
-            self._connection = self._pool.get_connection()
-        connection = self._connection
-        try:
-            connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
-            try:
-                return connection.read_response()
-            except self._no_script:
-                connection.send_command("EVAL", script.script, len(keys), *keys, *args)
-                return connection.read_response()
-        except self._lost:
-            connection.disconnect()  # the next call connects again
-            raise
-
-    def close(self) -> None:
-        with self._lock:
-            if self._connection is not None:
-                self._connection.disconnect()
-                self._connection = None
-
-
 def _update(found: list[Any], stale: bool) -> Update | None:
     version = int(found[0])
     if len(found) == 1 and not stale:
@@ -326,30 +280,3 @@ def _update(found: list[Any], stale: bool) -> Update | None:
         return Update(version, reload=True)
     units = [unit.partition(" ") for unit in found[1]]  # "<id> <operations>"
     return Update(version, [json.loads(ops) for _, _, ops in units], head=units[-1][0])
-
-
-def _pairs(flat: list[str]) -> list[tuple[str, str]]:
-    return list(zip(flat[0::2], flat[1::2], strict=True))
-
-
-def _world(found: list[Any], auth: AuthMode, fault_next_id: int) -> World:
-    """The world of a LOAD: its rows into an in-memory SQLite database of the data
-    folder's schema, read back by `rows.read_world`, the data folder's own reader."""
-    conn = sqlite3.connect(":memory:")
-    try:
-        create(conn)
-        tables = {"teams": found[2], "tasks": found[3], "uploads": found[4],
-                  "deliveries": found[6], "faults": found[7]}
-        for table, flat in tables.items():
-            records = [tuple(json.loads(value)) for _, value in _pairs(flat)]
-            if records:
-                marks = ",".join("?" * len(records[0]))
-                conn.executemany(f"INSERT INTO {table} VALUES ({marks})", records)
-        conn.executemany(rows.OFFSET_INSERT, [(team, float(json.loads(seconds)))
-                                              for team, seconds in _pairs(found[5])])
-        ledgers = found[8]
-        for team, entries in zip(ledgers[0::2], ledgers[1::2], strict=True):
-            conn.executemany(rows.ENTRY_INSERT, [(team, *json.loads(e)) for e in entries])
-        return rows.read_world(conn, auth, fault_next_id, lazy=False)
-    finally:
-        conn.close()
