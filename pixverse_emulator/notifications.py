@@ -17,6 +17,7 @@ from .clock import ManualClock
 from .control import Control
 from .domain.tasks import Status
 from .domain.webhooks import Attempt, Delivery, accepted, payload
+from .errors import StoreUnavailable
 from .http.views import file_url, video_name
 from .http.webhook_sender import Sender, send
 from .scheduler import Scheduler
@@ -98,7 +99,10 @@ class Notifications(Control):
         """When something is next due, by the emulator's clock (None: nothing is).
         With a shared store, as other processes left it (their tasks and claims)."""
         if self._shared:
-            self.catch_up()
+            try:
+                self.catch_up()
+            except StoreUnavailable:
+                pass  # Redis is away: the scheduler looks again; a round then waits
         with self._lock:
             times = [t for t in (self.world.deliveries.next_due(), self._next_task_due())
                      if t is not None]

@@ -162,3 +162,17 @@ def test_a_hot_request_whose_commit_failed_is_journaled_once_as_the_503_it_got(
     second.catch_up()
     statuses = [e["status"] for e in second.requests() if e["trace_id"] == "trace-1"]
     assert statuses == [503]  # was [200, 503]
+
+
+def test_the_scheduler_outlives_an_outage(redis_server: RedisServer, tmp_path: Path) -> None:
+    """The scheduler's thread asks `next_due` before anything else on every turn, outside
+    any error handling: an outage must not end it (no more webhooks after)."""
+    emulator = Emulator(Settings(store=redis_server.url, quiet=True,
+                                 data_dir=str(tmp_path / "files")))
+    try:
+        redis_server.stop()
+        assert emulator.next_due() is None  # what this process knows; no exception
+        redis_server.start()
+        assert emulator.next_due() is None
+    finally:
+        emulator.close()
