@@ -7,7 +7,8 @@ COPY pixverse_emulator ./pixverse_emulator
 COPY fixtures ./fixtures
 # /data is the data folder: mount a volume there and set PIXVERSE_EMULATOR_DATA_DIR=/data
 # to keep the state across restarts (without it the emulator runs in memory).
-RUN pip install . && useradd --create-home --uid 10001 emulator \
+# The redis extra: the image also serves as a replica of a shared store (store = redis://).
+RUN pip install '.[redis]' && useradd --create-home --uid 10001 emulator \
     && mkdir /data && chown emulator:emulator /data
 VOLUME /data
 USER emulator

@@ -83,7 +83,7 @@ class RedisStore:
             import redis
         except ImportError as exc:  # pragma: no cover - the extra is part of the test install
             raise StateFileError("store = redis:// needs the Redis client: "
-                                 "pip install 'pixverse-emulator[redis]'") from exc
+                                 "install the package with its redis extra ('.[redis]')") from exc
         self.url, self.name = url, redacted_url(url)
         self.profile, self.auth = profile, auth
         self.root = root if root is not None else shared_folder(url)

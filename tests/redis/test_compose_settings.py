@@ -58,3 +58,10 @@ def test_two_replicas_with_the_compose_environment_act_as_one(tmp_path: Path) ->
                 environment["PIXVERSE_EMULATOR_PUBLIC_URL"])).content == files["image"][1]
     finally:
         server.stop()
+
+
+def test_the_image_has_the_redis_client() -> None:
+    """The compose service runs the image: without the extra, a replica would stop at
+    start ("needs the Redis client")."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^RUN pip install '\.\[redis\]'", dockerfile, flags=re.M)
