@@ -27,8 +27,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_vs_wiremock import (  # noqa: E402
     EMULATOR_ENV,
+    Results,
     first_video,
     free_port,
+    table,
     wait_ready,
     wrk,
 )
@@ -113,7 +115,7 @@ def main() -> None:
         for name, base in bases.items():  # warm up
             for route in ("create", "poll"):
                 wrk(base, route, videos[name], args.seconds, args.connections, scripts)
-        results: dict[tuple[str, str], list[dict[str, float]]] = {}
+        results: Results = {}
         for round_no in range(args.rounds):
             order = list(bases)[round_no % len(bases):] + list(bases)[:round_no % len(bases)]
             for name in order:
@@ -124,23 +126,11 @@ def main() -> None:
     report(results, args)
 
 
-def report(results: dict[tuple[str, str], list[dict[str, float]]],
-           args: argparse.Namespace) -> None:
-    import statistics
-
+def report(results: Results, args: argparse.Namespace) -> None:
     print(f"wrk -t1 -c{args.connections}, {args.rounds} interleaved rounds of "
           f"{args.seconds:g} s per store and route, after one warm-up round; Redis AOF "
           f"appendfsync {args.fsync}; memory before = {args.before}\n")
-    print("| store | route | req/s (median) | p50 ms | p99 ms | non-2xx |")
-    print("|---|---|---|---|---|---|")
-    median: dict[tuple[str, str], float] = {}
-    for (name, route), runs in results.items():
-        median[name, route] = statistics.median(r["rps"] for r in runs)
-        print(f"| {name} | {route} | {median[name, route]:,.0f} | "
-              f"{statistics.median(r['p50'] for r in runs):.2f} | "
-              f"{statistics.median(r['p99'] for r in runs):.2f} | "
-              f"{sum(r['errors'] for r in runs):.0f} |")
-    print()
+    median = table(results, "store")
     for route in ("create", "poll"):
         def ratio(top: str, bottom: str, route: str = route) -> float:
             return median[top, route] / median[bottom, route]

@@ -178,10 +178,12 @@ def main() -> None:
     report(results, args)
 
 
-def report(results: dict[tuple[str, str], list[dict[str, float]]], args: Any) -> None:
-    print(f"wrk -t1 -c{args.connections}, {args.rounds} interleaved rounds of "
-          f"{args.seconds:g} s per server and route, after one warm-up round\n")
-    print("| server | route | req/s (median) | p50 ms | p99 ms | non-2xx |")
+Results = dict[tuple[str, str], list[dict[str, float]]]
+
+
+def table(results: Results, label: str) -> dict[tuple[str, str], float]:
+    """Print the median of each (`label`, route)'s runs as a table; return its req/s."""
+    print(f"| {label} | route | req/s (median) | p50 ms | p99 ms | non-2xx |")
     print("|---|---|---|---|---|---|")
     median: dict[tuple[str, str], float] = {}
     for (name, route), runs in results.items():
@@ -191,6 +193,13 @@ def report(results: dict[tuple[str, str], list[dict[str, float]]], args: Any) ->
               f"{statistics.median(r['p99'] for r in runs):.2f} | "
               f"{sum(r['errors'] for r in runs):.0f} |")
     print()
+    return median
+
+
+def report(results: Results, args: Any) -> None:
+    print(f"wrk -t1 -c{args.connections}, {args.rounds} interleaved rounds of "
+          f"{args.seconds:g} s per server and route, after one warm-up round\n")
+    median = table(results, "server")
     targets = {("emulator", "create"): 0.8, ("emulator", "poll"): 0.8,
                ("emulator durable", "poll"): 0.8}
     for route in ("create", "poll"):

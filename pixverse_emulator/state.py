@@ -69,7 +69,7 @@ class _Unit:
         if state._depth == 1:
             try:
                 if (update := state.store.refresh(self._team)) is not None:
-                    state._apply_update(update)
+                    state._apply_update(update)  # None checked here: the memory store's path
             except BaseException as exc:
                 state._depth -= 1
                 state._release_store()
@@ -102,7 +102,7 @@ def open_store(settings: Settings) -> Store:
     from .store.redis_store import RedisStore  # here: only a shared store needs redis
 
     folder = None if settings.data_dir is None else Path(settings.data_dir)
-    store = RedisStore(str(settings.store), folder, settings.profile, settings.auth)
+    store = RedisStore(str(settings.store), folder, settings.profile)
     store.wait_until_up(settings.store_wait)
     return store
 
@@ -244,14 +244,14 @@ class State:
             return
         with self._lock:
             try:
-                update = self.store.catch_up()
-                if update is not None:
-                    self._apply_update(update)
+                self._apply_update(self.store.catch_up())
             except StoreError as exc:
                 raise StoreUnavailable(f"the state could not be read: {exc}") from exc
 
-    def _apply_update(self, update: Update) -> None:
+    def _apply_update(self, update: Update | None) -> None:
         """Another process's units (or the whole state) into this process's world."""
+        if update is None:
+            return
         if not update.reload:
             try:
                 for ops in update.units:
@@ -259,13 +259,8 @@ class State:
                 return
             except replay.NeedsReload:
                 pass
-        saved = self.store.load(self.settings.auth)
-        if saved is None:  # Redis lost everything: begin again, as a first start does
+        if not self._reload():  # Redis lost everything: begin again, as a first start
             self._when_store_empty()
-            return
-        self.world = saved.world
-        self.ids.keep_above(int(saved.meta["id_high"]))
-        self._set_clock(saved)
 
     def _when_store_empty(self) -> None:
         """A shared store found empty (`lifecycle.Lifecycle` starts over)."""
@@ -296,14 +291,15 @@ class State:
         """Remove (on the remover thread) the files of `tokens` no upload names any more."""
         self.files.remove_later([t for t in tokens if t not in self.world.uploads.files])
 
-    def _reload(self) -> None:
-        """After a failed commit: the world (and a manual clock) back to what the store
-        holds."""
+    def _reload(self) -> bool:
+        """The world (and a manual clock) back to what the store holds (after a failed
+        commit, or another process's replace); False when it holds nothing."""
         saved = self.store.load(self.settings.auth)
         if saved is not None:
             self.world = saved.world
             self.ids.keep_above(int(saved.meta["id_high"]))
             self._set_clock(saved)
+        return saved is not None
 
     def _set_clock(self, saved: Saved) -> None:
         """A saved manual clock's time applies to a manual clock; offsets only there."""

@@ -49,24 +49,17 @@ class HotLane:
             with self.emulator.request_unit():
                 return self.answer(route, request) if self.open() else None
         except EmulatorError as error:  # the store could not be reached: its envelope
-            return self.refused(route, request, error)
+            return self.answer(route, request, error)
 
-    def refused(self, route: str, request: RawRequest, error: EmulatorError) -> Answer:
+    def answer(self, route: str, request: RawRequest, error: EmulatorError | None = None
+               ) -> Answer:
+        """The route's answer (or `error`'s envelope), with its trace id and journal."""
         started = time.perf_counter()
         trace, given = self.recorder.trace(request.headers)
         state: dict[str, Any] = {"trace_id": trace, "trace_given": given, "route": route,
                                  "profile": self.emulator.profile}
-        answer = error_answer(error, state)
-        answer.headers.append((TRACE_HEADER, trace.encode("latin-1")))
-        self.recorder.record(request.method, request.path, state, answer.status, started)
-        return answer
-
-    def answer(self, route: str, request: RawRequest) -> Answer:
-        started = time.perf_counter()
-        trace, given = self.recorder.trace(request.headers)
-        state: dict[str, Any] = {"trace_id": trace, "trace_given": given, "route": route,
-                                 "profile": self.emulator.profile}
-        answer = self.routes.answer(route, request, state)
+        answer = (self.routes.answer(route, request, state) if error is None
+                  else error_answer(error, state))
         answer.headers.append((TRACE_HEADER, trace.encode("latin-1")))
         self.recorder.record(request.method, request.path, state, answer.status, started)
         return answer

@@ -78,18 +78,21 @@ class RedisStore:
     shared = True
     copies_snapshots = False  # the world holds everything: snapshots are read whole
 
-    def __init__(self, url: str, root: Path | None, profile: str, auth: AuthMode) -> None:
+    def __init__(self, url: str, root: Path | None, profile: str) -> None:
         try:
             import redis
         except ImportError as exc:  # pragma: no cover - the extra is part of the test install
             raise StateFileError("store = redis:// needs the Redis client: "
                                  "install the package with its redis extra ('.[redis]')") from exc
-        self.url, self.name = url, redacted_url(url)
-        self.profile, self.auth = profile, auth
+        self.name, self.profile = redacted_url(url), profile
         self.root = root if root is not None else shared_folder(url)
         self.errors: tuple[type[Exception], ...] = (redis.RedisError,)
-        self._client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=TIMEOUT,
-                                            socket_connect_timeout=TIMEOUT)
+        try:
+            self._client = redis.Redis.from_url(url, decode_responses=True,
+                                                socket_timeout=TIMEOUT,
+                                                socket_connect_timeout=TIMEOUT)
+        except ValueError as exc:  # a port or database that is no number, ...
+            raise StateFileError(f"store = {self.name}: not a Redis URL ({exc})") from exc
         self._scripts = {name: self._client.register_script(getattr(redis_scripts, name))
                          for name in ("CATCH_UP", "ACQUIRE", "RELEASE", "COMMIT", "LOAD")}
         self._link = Link(self._client, redis)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import signal
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -25,13 +24,6 @@ BODY = {"model": "pixverse-c1", "prompt": "a cube", "duration": 5, "quality": "5
         "aspect_ratio": "16:9"}
 PRICE = 20  # pixverse-c1, 5 s, 540p, on the worldrouter profile
 ADMIN = {"Authorization": "Bearer shared-admin-token"}
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.stop()
 
 
 def replicas(stack: ExitStack, server: RedisServer, count: int, tmp_path: Path,

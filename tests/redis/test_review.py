@@ -23,32 +23,6 @@ INSTANT = REQUEST.model_copy(update={"prompt": "a cube [emulator:instant]"})
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def redis_url(redis_server: RedisServer) -> str:
-    return redis_server.url
-
-
-def _pair(redis_url: str, tmp_path: Path, **extra: object) -> tuple[Emulator, Emulator]:
-    settings = Settings(store=redis_url, clock="manual", quiet=True,
-                        data_dir=str(tmp_path / "files"), **extra)
-    return Emulator(settings), Emulator(settings)
-
-
-@pytest.fixture
-def pair(redis_url: str, tmp_path: Path) -> Iterator[tuple[Emulator, Emulator]]:
-    first, second = _pair(redis_url, tmp_path)
-    yield first, second
-    first.close()
-    second.close()
-
-
-@pytest.fixture
 def single() -> Iterator[Emulator]:
     emulator = Emulator(Settings(clock="manual", quiet=True))
     yield emulator

@@ -7,11 +7,9 @@ Redis."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from redis_server import RedisServer
 from webhooks.test_webhooks import Receiver, receiver  # noqa: F401 - the fixture
 
 from pixverse_emulator import Emulator, Settings
@@ -23,23 +21,6 @@ from pixverse_emulator.store import redis_store
 REQUEST = TextCreate(model="pixverse-c1", prompt="a cube", duration=5, quality="540p",
                      aspect_ratio="16:9")
 INSTANT = REQUEST.model_copy(update={"prompt": "a cube [emulator:instant]"})
-
-
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    server = RedisServer(tmp_path / "redis").start()
-    yield server.url
-    server.stop()
-
-
-@pytest.fixture
-def pair(redis_url: str, tmp_path: Path) -> Iterator[tuple[Emulator, Emulator]]:
-    settings = Settings(store=redis_url, clock="manual", quiet=True,
-                        data_dir=str(tmp_path / "files"))
-    first, second = Emulator(settings), Emulator(settings)
-    yield first, second
-    first.close()
-    second.close()
 
 
 def test_a_webhook_delivery_is_sent_once_whichever_replica_runs_the_round(

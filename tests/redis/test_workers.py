@@ -7,24 +7,14 @@ from __future__ import annotations
 import os
 import re
 import signal
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import pytest
 from processes import Lines, refused, started
-from redis_server import RedisServer
 
 BODY = {"model": "pixverse-c1", "prompt": "a cube", "duration": 5, "quality": "540p",
         "aspect_ratio": "16:9"}
-
-
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    server = RedisServer(tmp_path / "redis").start()
-    yield server.url
-    server.stop()
 
 
 def alive(pid: int) -> bool:
@@ -70,6 +60,9 @@ def test_settings_that_cannot_work_are_refused_at_start(redis_url: str) -> None:
     assert token.returncode != 0 and "set admin_token" in token.stderr
     unknown = refused("--store", "mysql://db")
     assert unknown.returncode != 0 and "redis:// URL" in unknown.stderr
+    port = refused("--store", "redis://127.0.0.1:abc/0")
+    assert port.returncode == 1 and "not a Redis URL" in port.stderr
+    assert "Traceback" not in port.stderr
 
 
 def test_workers_that_cannot_start_stop_the_supervisor() -> None:
