@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from .domain import edits, keyframes, masks, references, rules
 from .domain.directives import Directives, parse_directives
-from .domain.packing import pack_model
+from .domain.packing import Packed, pack_model
 from .domain.policies import (
     checked,
     parse_outcomes,
@@ -55,6 +55,19 @@ class Plan(NamedTuple):  # a tuple: a frozen dataclass's init costs a µs on eve
     video: VideoSpec  # the shape (`video_shape`), seed 0
     directives: Directives  # the prompt's [emulator:...] choices
     seed: int = 0  # the request's; 0: draw one
+    packed: Packed | None = None  # the request as the task keeps it (None: pack it)
+
+
+class Prepared(NamedTuple):
+    """What a create's rules make of the request alone (`Emulator.prepare`): a client
+    that sends one body again and again has it worked out once (`http/hot_routes.py`)."""
+
+    route: str
+    request: CreateRequest
+    packed: Packed
+    directives: Directives
+    price: int
+    video: VideoSpec | None  # None: referenced resources decide the shape
 
 
 @dataclass(frozen=True)
@@ -66,22 +79,43 @@ class Submission:
 class Emulator(Snapshots):
     # -- video tasks -----------------------------------------------------------
 
+    def prepare(self, route: str, request: CreateRequest) -> Prepared:
+        """A create's checks of the request alone, in the order `submit` makes them:
+        the profile's rules, the route's, the prompt's directives, then the price."""
+        self.profile.check(route, request)
+        references.check_request(route, request)
+        directives = parse_directives(request.prompt)  # body rules before resources
+        shape = references.own_shape(request)
+        audio = request.generate_audio_switch
+        price = self.profile.price(request.model, request.quality, request.duration, audio,
+                                   request.motion_mode)
+        video = None if shape is None else video_shape(shape.width, shape.height,
+                                                       shape.seconds, audio)
+        return Prepared(route, request, pack_model(request), directives, price, video)
+
     def submit(
-        self, team_id: str, route: str, request: CreateRequest, trace_id: str | None = None
+        self, team_id: str, route: str, request: CreateRequest | Prepared,
+        trace_id: str | None = None,
     ) -> Submission:
-        """Create a task: rules, referenced resources, pending cap, balance, in that order."""
+        """Create a task: rules, referenced resources, pending cap, balance, in that order.
+        `request` may come prepared (`prepare`, for this route)."""
+        if isinstance(request, Prepared):
+            assert request.route == route, "prepared for another route"
+            ready: Prepared | None = request
+            request = request.request
+        else:
+            ready = None
+        body = request
 
         def planned() -> Plan:
-            self.profile.check(route, request)
-            references.check_request(route, request)
-            directives = parse_directives(request.prompt)  # body rules before resources
-            shape = references.resolve(self.world.uploads, self.world.tasks, team_id, request)
-            audio = request.generate_audio_switch
-            price = self.profile.price(request.model, request.quality, request.duration, audio,
-                                       request.motion_mode)
-            return Plan(request.model, request.quality, price,
-                        video_shape(shape.width, shape.height, shape.seconds, audio),
-                        directives, request.seed or 0)
+            found = ready if ready is not None else self.prepare(route, body)
+            video = found.video
+            if video is None:  # the shape is the referenced resources': check them
+                shape = references.resolve(self.world.uploads, self.world.tasks, team_id, body)
+                video = video_shape(shape.width, shape.height, shape.seconds,
+                                    body.generate_audio_switch)
+            return Plan(body.model, body.quality, found.price, video, found.directives,
+                        body.seed or 0, found.packed)
 
         return self._create(team_id, route, request, trace_id, planned)
 
@@ -182,23 +216,11 @@ class Emulator(Snapshots):
             video_id = self._new_id()
             world.ledger.hold(team_id, video_id, plan.price, now)
             self._changes.ledger(team_id)
-            seed = plan.seed or self._rng.randint(1, rules.SEED_MAX)
+            seed = plan.seed or self._rng.randrange(1, rules.SEED_MAX + 1)  # randint's draw
             progression = directives.progression or team.progression or self._progression
-            task = Task(
-                video_id=video_id,
-                team_id=team_id,
-                route=route,
-                request=pack_model(request),
-                trace_id=trace_id or "",
-                model=plan.model,
-                quality=plan.quality,
-                price=plan.price,
-                video=plan.video,
-                created_at=now,
-                due_at=None,
-                outcome=directives.outcome or self._next_outcome(team),
-                seed=seed,
-            )
+            task = Task.started(video_id, team_id, route, plan.packed or pack_model(request),
+                                trace_id or "", plan.model, plan.quality, plan.price, plan.video,
+                                seed, now, directives.outcome or self._next_outcome(team))
             schedule(task, progression)
             world.tasks.add(task)
             if task.due_at is not None and team.webhook_url is not None:
@@ -209,7 +231,8 @@ class Emulator(Snapshots):
             for name in directives.used:
                 self.coverage.note("directives", name)
             self.coverage.note("statuses", int(Status.RUNNING))
-            self._settle(team_id)  # an instant task is done before the create answers
+            if task.due_at is not None and task.due_at <= now:
+                self._settle(team_id)  # an instant task is done before the create answers
             return Submission(task, replayed=False)
 
     def result(self, team_id: str, video_id: int) -> Task:

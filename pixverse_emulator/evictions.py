@@ -85,20 +85,22 @@ class Evictor:
             team.id for team in world.accounts.all() if self.evictable(team))
 
     def room_for_task(self, world: World, changes: Changes, team_id: str) -> None:
+        """Room for one more task of `team_id`, whose due tasks the caller settled in
+        this unit of work (a create settles its team first); other teams' are settled
+        here as their tasks come up."""
         limits = self.settings
         while world.tasks.count(team_id) >= limits.max_tasks_per_team:
-            if not self._evict_task(world, changes, team_id, "max_tasks_per_team"):
+            if not self._evict_task(world, changes, team_id, "max_tasks_per_team", None):
                 break
         while len(world.tasks) >= limits.max_tasks:
-            if not self._evict_task(world, changes, None, "max_tasks"):
+            if not self._evict_task(world, changes, None, "max_tasks", self.settle):
                 break
 
-    def _evict_task(
-        self, world: World, changes: Changes, team_id: str | None, limit: str
-    ) -> bool:
+    def _evict_task(self, world: World, changes: Changes, team_id: str | None, limit: str,
+                    settle: Callable[[str], object] | None) -> bool:
         """The oldest finished task goes; when every task left is running (stuck ones
         never finish), the oldest running one is stopped and goes."""
-        video_id = world.tasks.oldest_finished(team_id, self.settle)
+        video_id = world.tasks.oldest_finished(team_id, settle)
         if video_id is None:
             video_id = world.tasks.oldest(team_id)
         if video_id is None:

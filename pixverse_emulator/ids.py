@@ -29,7 +29,7 @@ class IdSource:
         self.high = rng.randrange(ID_LOW, START_HIGH) if high is None else high
 
     def next(self) -> int:
-        self.high += self._rng.randint(1, MAX_STEP)
+        self.high += self._rng.randrange(1, MAX_STEP + 1)  # randint(1, MAX_STEP), a call less
         if self.high >= ID_HIGH:
             raise OverflowError("the id space is used up")
         return self.high

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from ..errors import Conflict
@@ -23,8 +24,11 @@ AuthMode = Literal["open", "strict"]
 HASH_PREFIX = "sha256:"
 
 
+@lru_cache(maxsize=256)
 def key_hash(key: str) -> str:
-    """What is kept of a key: enough to recognise it, nothing to present as it."""
+    """What is kept of a key: enough to recognise it, nothing to present as it.
+    Memoised for the keys presented lately (a client sends its key on every request):
+    held in this process only, never shown, stored or exported."""
     digest = hashlib.sha256(b"pixverse-emulator key\0" + key.encode()).hexdigest()
     return HASH_PREFIX + digest
 

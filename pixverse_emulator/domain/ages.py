@@ -42,9 +42,6 @@ class Ages:
         for video_id, team_id in sorted(owners):
             self.add(team_id, video_id)
 
-    def removed(self, team_id: str) -> None:
-        self.count[team_id] -= 1
-
     def drop_team(self, team_id: str) -> None:
         self._teams.pop(team_id, None)
         self.count.pop(team_id, None)
@@ -53,6 +50,16 @@ class Ages:
         """Ids of `team_id` (None: of anyone), newest first."""
         queue = self._everyone if team_id is None else self._teams.get(team_id, deque())
         return (video_id for video_id in reversed(list(queue)) if alive(video_id))
+
+    def first(self, team_id: str | None, alive: Callable[[int], bool]) -> int | None:
+        """The oldest id of `team_id` (None: of anyone) still alive."""
+        queue = self._everyone if team_id is None else self._teams.get(team_id)
+        while queue:
+            video_id = queue[0]
+            if alive(video_id):
+                return video_id
+            queue.popleft()
+        return None
 
     def oldest(
         self, team_id: str | None, alive: Callable[[int], bool], finished: Callable[[int], bool]

@@ -28,6 +28,12 @@ class Entry(NamedTuple):  # a tuple: a data folder loads hundreds of thousands a
     pool: Pool = "monthly"  # which credits it moved (PixVerse's monthly or package ones)
 
 
+def _entry(fields: tuple[int, float, EntryKind, int, int | None, int, Pool]) -> Entry:
+    """An Entry from its fields in order, without NamedTuple's keyword-ready `__new__`
+    (two of these go with every task)."""
+    return tuple.__new__(Entry, fields)
+
+
 class Spill(Protocol):
     """Where a team's older ledger entries go while it runs (memory mode: a file in its
     temp folder): RAM holds only the newest ones, so endless creates stay flat."""
@@ -83,10 +89,12 @@ class Account:
         return self.available - self.package
 
     def _append(self, time: float, kind: EntryKind, amount: int, video_id: int | None,
-                pool: Pool = "monthly") -> None:
-        self.count += 1
-        self.recent.append(
-            Entry(self.count, time, kind, amount, video_id, self.available, pool))
+                pool: Pool = "monthly") -> int:
+        """Add an entry; returns how many are in memory now."""
+        self.count = count = self.count + 1
+        recent = self.recent
+        recent.append(_entry((count, time, kind, amount, video_id, self.available, pool)))
+        return len(recent)
 
     def replay(self, entry: Entry) -> None:
         """Apply an entry another process wrote (a shared store): the same moves as the
@@ -123,7 +131,7 @@ class Account:
     def pool_for(self, amount: int) -> Pool | None:
         """Where a hold of `amount` comes from: monthly credits first, else package
         credits; one pool pays the whole price (None: neither can)."""
-        if amount <= self.monthly:
+        if amount <= self.available - self.package:  # the monthly credits
             return "monthly"
         if amount <= self.package:
             return "package"
@@ -135,8 +143,9 @@ class Ledger:
         self._accounts: dict[str, Account] = {}
         self.spill = spill
 
-    def _spill_if_long(self, account: Account) -> None:
-        if self.spill is None or len(account.recent) <= RECENT_MAX:
+    def _spill_if_long(self, account: Account, in_memory: int) -> None:
+        """`in_memory`: `account`'s entries in memory (what `Account._append` returns)."""
+        if in_memory <= RECENT_MAX or self.spill is None:
             return
         half = len(account.recent) // 2
         self.spill.append(account.team_id, account.recent[:half])
@@ -175,8 +184,7 @@ class Ledger:
         delta = credits - account.monthly
         account.available += delta
         account.granted += delta
-        account._append(at, "grant", delta, None)
-        self._spill_if_long(account)
+        self._spill_if_long(account, account._append(at, "grant", delta, None))
 
     def set_package(self, team_id: str, credits: int, at: float) -> None:
         """Set the package balance, recorded as a package grant of the difference."""
@@ -187,8 +195,7 @@ class Ledger:
         account.package = credits
         account.available += delta
         account.granted += delta
-        account._append(at, "grant", delta, None, "package")
-        self._spill_if_long(account)
+        self._spill_if_long(account, account._append(at, "grant", delta, None, "package"))
 
     def check_hold(self, team_id: str, amount: int) -> None:
         """Raise InsufficientCredits unless the team can pay `amount` now."""
@@ -207,8 +214,7 @@ class Ledger:
             account.hold_pools[video_id] = pool
         account.held += amount
         account.holds[video_id] = amount
-        account._append(at, "hold", amount, video_id, pool)
-        self._spill_if_long(account)
+        self._spill_if_long(account, account._append(at, "hold", amount, video_id, pool))
 
     def capture(self, team_id: str, video_id: int, at: float) -> None:
         account = self._accounts[team_id]
@@ -216,8 +222,7 @@ class Ledger:
         pool = account.hold_pools.pop(video_id, "monthly")
         account.held -= amount
         account.spent += amount
-        account._append(at, "capture", amount, video_id, pool)
-        self._spill_if_long(account)
+        self._spill_if_long(account, account._append(at, "capture", amount, video_id, pool))
 
     def release(self, team_id: str, video_id: int, at: float) -> None:
         account = self._accounts[team_id]
@@ -227,8 +232,7 @@ class Ledger:
         account.available += amount
         if pool == "package":
             account.package += amount
-        account._append(at, "release", amount, video_id, pool)
-        self._spill_if_long(account)
+        self._spill_if_long(account, account._append(at, "release", amount, video_id, pool))
 
 
 def _insufficient(account: Account, amount: int) -> InsufficientCredits:

@@ -96,6 +96,18 @@ def resolve(
         found = video_source(uploads, tasks, team_id, "extend", request)
         _check_extend_source(found.width, found.height, found.seconds)
         return Shape(found.width, found.height, found.seconds + seconds)
+    return _framed(request, seconds)
+
+
+def own_shape(request: CreateRequest) -> Shape | None:
+    """The shape of a create that references nothing (text to video), read off the
+    request alone; None when referenced resources decide it or must be checked."""
+    if isinstance(request, ImageCreate | TransitionCreate | FusionCreate | ExtendCreate):
+        return None
+    return _framed(request, float(request.duration))
+
+
+def _framed(request: CreateRequest, seconds: float) -> Shape:
     ratio = getattr(request, "aspect_ratio", None) or DEFAULT_RATIO
     return Shape(*rules.output_size(request.quality, ratio), seconds)
 

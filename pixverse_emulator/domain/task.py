@@ -32,6 +32,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     ),
     Status.SUCCEEDED: frozenset({Status.DELETED}),
 }
+NOWHERE: frozenset[Status] = frozenset()  # where a final status other than 1 can go
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,23 @@ class Task:
             self.modified_at = created_at
             self.events = (created_at, Status.RUNNING, CREATED)
 
+    @classmethod
+    def started(cls, video_id: int, team_id: str, route: str, packed: Packed, trace_id: str,
+                model: str, quality: str, price: int, shape: VideoSpec, seed: int,
+                created_at: float, outcome: Status) -> Task:
+        """A new task at status 5, not yet scheduled (`policies.schedule`): a create's
+        way in, without the conversions `__init__` makes for a restored one. `shape`
+        is a `video_shape` (seed 0) and `route` one of the route table's names."""
+        task = cls.__new__(cls)
+        task.video_id, task.team_id, task.route = video_id, shared(team_id), route
+        task.packed, task.trace_id = packed, trace_id
+        task.model, task.quality, task.price = shared(model), shared(quality), price
+        task.shape, task.seed, task.created_at = shape, seed, created_at
+        task.due_at, task.outcome, task.due_polls, task.progression = None, outcome, None, ""
+        task.reads, task.status, task.modified_at = 0, Status.RUNNING, created_at
+        task.size, task.token, task.events = None, "", (created_at, Status.RUNNING, CREATED)
+        return task
+
     @property
     def request(self) -> dict[str, Any]:
         """The request as the client sent it (the fields it set), a new dict each time."""
@@ -161,10 +179,10 @@ class Task:
         return str(self.events[-1])
 
     def can_move_to(self, status: Status) -> bool:
-        return status in TRANSITIONS.get(self.status, frozenset())
+        return status in TRANSITIONS.get(self.status, NOWHERE)
 
     def move(self, status: Status, at: float, reason: str) -> None:
-        if not self.can_move_to(status):
+        if status not in TRANSITIONS.get(self.status, NOWHERE):
             raise ValueError(f"task {self.video_id}: {self.status} -> {status} is not allowed")
         self.status = status
         self.modified_at = at

@@ -20,6 +20,7 @@ __all__ = ["TRANSITIONS", "Event", "Frozen", "Status", "Task", "TaskBook", "Vide
 
 
 Frozen = tuple[str, str, int, Any]  # (team, result token, status, record)
+COMPACT_EVERY = 1024  # removals between two looks for stale index entries
 
 
 class TaskBook:
@@ -108,7 +109,7 @@ class TaskBook:
 
     def oldest(self, team_id: str | None = None) -> int | None:
         """The oldest task (of `team_id`, or of anyone), whatever its status."""
-        return self._ages.oldest(team_id, self.__contains__, lambda _: True)
+        return self._ages.first(team_id, self.__contains__)
 
     def replace(self, task: Task) -> Task:
         """Put `task` in place of the one with its id (a shared store's newer copy);
@@ -132,16 +133,21 @@ class TaskBook:
                 self._pending[team_id] -= 1
         else:
             team_id, token, _, _ = self._frozen.pop(video_id)
-        self._ages.removed(team_id)
-        self._now_and_then_compact(1)
+        self._ages.count[team_id] -= 1
+        self._removed += 1
+        if not self._removed % COMPACT_EVERY:  # `_now_and_then_compact`, a call less
+            self._compact()
         return token
 
     def _now_and_then_compact(self, removed: int) -> None:
-        """Every 1,024 removals, not on each one."""
+        """Every COMPACT_EVERY removals, not on each one."""
         before, self._removed = self._removed, self._removed + removed
-        if before // 1024 != self._removed // 1024:
-            self._ages.compact(self.__contains__)
-            self._compact_heaps()
+        if before // COMPACT_EVERY != self._removed // COMPACT_EVERY:
+            self._compact()
+
+    def _compact(self) -> None:
+        self._ages.compact(self.__contains__)
+        self._compact_heaps()
 
     def _compact_heaps(self) -> None:
         """Drop the due-heap entries of tasks gone or no longer waiting once they are

@@ -34,7 +34,7 @@ from . import views
 from .responses import error_response
 
 if TYPE_CHECKING:
-    from ..core import Emulator
+    from ..core import Emulator, Prepared
 
 Headers = list[tuple[bytes, bytes]]
 RESULT_PREFIX = "/openapi/v2/video/result/"
@@ -52,6 +52,8 @@ ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None,
 JSON_TYPE = (b"content-type", b"application/json")
 VIDEO_ID: TypeAdapter[int] = TypeAdapter(int)
 FINALS_KEPT = 1024  # finished tasks whose answers are kept rendered (~1 KiB each)
+BODIES_KEPT = 256  # create bodies kept prepared ...
+BODY_KEPT_MAX = 4096  # ... of at most this many bytes: 1 MiB in all
 
 
 @dataclass(slots=True)
@@ -207,6 +209,7 @@ class HotRoutes:
         self._unit = emulator.profile.credits_unit
         self._finals: dict[int, tuple[Task, Status, str, bytes]] = {}
         self._finals_lock = threading.Lock()  # misses only: a hit is one dict read
+        self._bodies: dict[tuple[str, bytes], Prepared] = {}  # by route and body
         # The answers of a create and of a running task's poll differ by ints only.
         self._created = template(views.created(PLACEHOLDER, self._unit), 2)
         self._running = template(views.result(PLACEHOLDER, _Fixed(""), self._unit), 1,
@@ -265,12 +268,9 @@ class HotRoutes:
         def create(request: RawRequest, state: dict[str, Any], team: str | None) -> Answer:
             # Auth before the body: the documented order.
             team = team or self.team(request, state)
-            try:
-                body = model.model_validate_json(request.body or b"{}")
-            except ValidationError as exc:
-                raise invalid_field(exc.errors()) from exc
             trace = state["trace_id"] if state["trace_given"] else None
-            submission = self.emulator.submit(team, route, cast(CreateRequest, body), trace)
+            body = self._prepared(route, model, request.body or b"{}")
+            submission = self.emulator.submit(team, route, body, trace)
             task = submission.task
             state["video_id"] = task.video_id
             return body_answer(b"%s%d%s%d%s" % (self._created[0], task.video_id,
@@ -278,3 +278,29 @@ class HotRoutes:
                                                  self._created[2]))
 
         return create
+
+    def _prepared(self, route: str, model: type[BaseModel], body: bytes
+                  ) -> CreateRequest | Prepared:
+        """The body parsed and, when the request alone passes the route's rules, prepared
+        (`Emulator.prepare`): a body seen before is both at the cost of a dict read. A
+        body the rules refuse is not kept: `submit` refuses it in its turn (a replayed
+        trace id comes first)."""
+        key = (route, body)
+        found = self._bodies.get(key)
+        if found is not None:
+            return found
+        try:
+            parsed = cast(CreateRequest, model.model_validate_json(body))
+        except ValidationError as exc:
+            raise invalid_field(exc.errors()) from exc
+        try:
+            prepared = self.emulator.prepare(route, parsed)
+        except EmulatorError:
+            return parsed
+        if len(body) > BODY_KEPT_MAX:
+            return prepared
+        with self._finals_lock:
+            while len(self._bodies) >= BODIES_KEPT:
+                del self._bodies[next(iter(self._bodies))]  # the oldest seen
+            self._bodies[key] = prepared
+        return prepared

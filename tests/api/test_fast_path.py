@@ -76,3 +76,57 @@ def test_other_methods_fall_through_to_the_router(clients: tuple[TestClient, Tes
     fast, _ = clients
     assert fast.get(TEXT, headers=auth()).status_code == 405
     assert fast.head("/openapi/v2/video/result/1", headers=auth()).status_code == 405
+
+
+IMG = "/openapi/v2/video/img/generate"
+# Creates sent twice and more: the fast path keeps a body the rules pass prepared, and
+# must answer each resend as the router works it out anew.
+RESENT: list[tuple[str, dict[str, Any], dict[str, str]]] = [
+    (TEXT, text_body(), {}),
+    (TEXT, text_body(), {}),
+    (TEXT, text_body(), {"Ai-trace-id": "trace-1"}),
+    # A replayed trace id answers its task, even with a body the rules refuse.
+    (TEXT, text_body(model="v6"), {"Ai-trace-id": "trace-1"}),
+    (TEXT, text_body(model="v6"), {}),
+    (TEXT, text_body(model="v6"), {}),
+    (TEXT, text_body(prompt="a cube [emulator:instant] [emulator:failed]"), {}),
+    (TEXT, text_body(prompt="a cube [emulator:instant] [emulator:failed]"), {}),
+    # The image decides an image-to-video's shape: looked up on every create.
+    (IMG, {k: v for k, v in text_body(img_id=1).items() if k != "aspect_ratio"}, {}),
+    (IMG, {k: v for k, v in text_body(img_id=1).items() if k != "aspect_ratio"}, {}),
+    (TEXT, text_body(duration=5, quality="540p"), {}),
+    (TEXT, text_body(duration=5, quality="540p"), {}),
+]
+
+
+def test_resent_bodies_answer_as_the_router_works_them_out(
+        clients: tuple[TestClient, TestClient]) -> None:
+    for path, body, headers in RESENT:
+        fast, routed = (c.post(path, json=body, headers={**auth(), **headers}) for c in clients)
+        assert (fast.status_code, fast.json()) == (routed.status_code, routed.json()), body
+    tasks = [c.get("/_emulator/tasks", params={"limit": 100}).json()["tasks"] for c in clients]
+    assert tasks[0] == tasks[1] and len(tasks[0]) == 7
+    ledgers = [c.get("/_emulator/teams/team-a/ledger") for c in clients]
+    assert ledgers[0].status_code == 200 and ledgers[0].json() == ledgers[1].json()
+
+
+def test_a_body_is_prepared_once_and_kept_bodies_stay_bounded(
+        monkeypatch: pytest.MonkeyPatch, clients: tuple[TestClient, TestClient]) -> None:
+    from pixverse_emulator.http import hot_routes
+
+    fast, _ = clients
+    monkeypatch.setattr(hot_routes, "BODIES_KEPT", 2)
+    prepared: list[str] = []
+    original = Emulator.prepare
+
+    def counted(self: Emulator, route: str, request: Any) -> Any:
+        prepared.append(request.prompt)
+        return original(self, route, request)
+
+    monkeypatch.setattr(Emulator, "prepare", counted)
+    bodies = [text_body(prompt=prompt) for prompt in ["a", "a", "b", "a", "c", "a"]]
+    bodies += [text_body(prompt="big", padding="x" * 5000)] * 2  # an unknown field: ignored
+    for body in bodies:
+        assert fast.post(TEXT, json=body, headers=auth()).status_code == 200
+    # "a" again after "b" is kept; "c" pushes "a" out (two kept); over 4 KiB never kept
+    assert prepared == ["a", "b", "c", "a", "big", "big"]

@@ -31,3 +31,15 @@ def test_the_mark_never_goes_back() -> None:
     assert source.next() > issued
     source.keep_above(8 * 10**14)
     assert source.next() > 8 * 10**14
+
+
+def test_a_step_is_the_draw_randint_makes() -> None:
+    """The ids of a seeded run stay what they were when steps came from randint."""
+    import random
+
+    from pixverse_emulator.ids import MAX_STEP, IdSource
+
+    source, rng = IdSource(random.Random(5)), random.Random(5)
+    high = rng.randrange(10**14, 9 * 10**14)
+    expected = [high := high + rng.randint(1, MAX_STEP) for _ in range(50)]
+    assert [source.next() for _ in range(50)] == expected

@@ -161,3 +161,17 @@ def test_due_heaps_shed_entries_of_evicted_tasks() -> None:
     emulator.advance(3600)  # what is left still settles: all 100 succeed
     assert sorted(t.status for t in book.of_team(team)) == [Status.SUCCEEDED] * 100
     emulator.close()
+
+
+def test_a_started_task_is_the_one_the_full_constructor_makes() -> None:
+    from pixverse_emulator.domain.packing import pack
+    from pixverse_emulator.domain.tasks import video_shape
+
+    shape = video_shape(640, 360, 1.0, False)
+    made = Task(video_id=9, team_id="t", route="text", request={"prompt": "p"}, trace_id="x",
+                model="pixverse-c1", quality="360p", price=3, video=shape, created_at=2.5,
+                due_at=None, outcome=Status.FAILED, seed=11)
+    started = Task.started(9, "t", "text", pack({"prompt": "p"}), "x", "pixverse-c1", "360p",
+                           3, shape, 11, 2.5, Status.FAILED)
+    assert [getattr(started, f) for f in Task.__slots__] == [
+        getattr(made, f) for f in Task.__slots__]
