@@ -10,7 +10,6 @@ public API's: creating and reading video tasks, uploads and downloads.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel
@@ -25,6 +24,7 @@ from .domain.policies import (
     schedule,
 )
 from .domain.schemas import CreateRequest, EditRequest, MaskSelection, MultiTransitionCreate
+from .domain.task import RUNNING
 from .domain.tasks import Status, Task, VideoSpec, video_shape
 from .domain.uploads import (
     MediaKind,
@@ -44,6 +44,7 @@ from .store.base import storing
 from .store.files import Download, Incoming, OpenFile
 
 U = TypeVar("U", StoredImage, StoredMedia)
+RUNNING_CODE = int(Status.RUNNING)  # as coverage notes statuses
 
 
 class Plan(NamedTuple):  # a tuple: a frozen dataclass's init costs a µs on every create
@@ -70,8 +71,7 @@ class Prepared(NamedTuple):
     video: VideoSpec | None  # None: referenced resources decide the shape
 
 
-@dataclass(frozen=True)
-class Submission:
+class Submission(NamedTuple):  # a tuple, as Plan: one is made on every create
     task: Task
     replayed: bool  # True: a resend with a known Ai-trace-id, nothing charged
 
@@ -230,7 +230,7 @@ class Emulator(Snapshots):
                 world.trace_ids[task.team_id, trace_id] = video_id  # kept with the task's row
             for name in directives.used:
                 self.coverage.note("directives", name)
-            self.coverage.note("statuses", int(Status.RUNNING))
+            self.coverage.note("statuses", RUNNING_CODE)
             if task.due_at is not None and task.due_at <= now:
                 self._settle(team_id)  # an instant task is done before the create answers
             return Submission(task, replayed=False)
@@ -246,7 +246,7 @@ class Emulator(Snapshots):
                 raise NotFound(f"video_id {video_id} not found", reason="unknown_video")
             references.check_owner(task.team_id, team_id, f"video {video_id}")
             task.reads += 1
-            if task.status is Status.RUNNING and task.due_polls is not None:
+            if task.status is RUNNING and task.due_polls is not None:
                 self._changes.task(task)
                 if task.reads >= task.due_polls:
                     self._move(task, task.outcome, now,

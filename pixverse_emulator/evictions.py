@@ -27,7 +27,8 @@ from itertools import islice
 
 from .domain.accounts import Team
 from .domain.journal import Journal, JournalEntry
-from .domain.tasks import Status, Task
+from .domain.task import RUNNING
+from .domain.tasks import Task
 from .domain.uploads import upload_id
 from .domain.world import World
 from .errors import PayloadTooLarge
@@ -88,11 +89,12 @@ class Evictor:
         """Room for one more task of `team_id`, whose due tasks the caller settled in
         this unit of work (a create settles its team first); other teams' are settled
         here as their tasks come up."""
-        limits = self.settings
-        while world.tasks.count(team_id) >= limits.max_tasks_per_team:
+        limits, tasks = self.settings, world.tasks
+        # Each eviction takes one task (of the team, or of anyone) until one more fits.
+        for _ in range(tasks.count(team_id) - limits.max_tasks_per_team + 1):
             if not self._evict_task(world, changes, team_id, "max_tasks_per_team", None):
                 break
-        while len(world.tasks) >= limits.max_tasks:
+        for _ in range(len(tasks) - limits.max_tasks + 1):
             if not self._evict_task(world, changes, None, "max_tasks", self.settle):
                 break
 
@@ -107,9 +109,9 @@ class Evictor:
             return False
         task = world.tasks.get(video_id)
         assert task is not None
-        if task.status is Status.RUNNING:
+        if task.status is RUNNING:
             self.stop(task)
-        world.remove_task(video_id)
+        world.remove_task(task)
         changes.evict_task(video_id)
         self._journal(f"/_emulator/tasks/{video_id}", task.team_id, limit, video_id)
         return True

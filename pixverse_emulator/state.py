@@ -26,6 +26,7 @@ from .domain.faults import FaultBook
 from .domain.journal import Journal
 from .domain.ledger import Ledger
 from .domain.policies import OutcomeSequence, parse_outcomes, parse_progression
+from .domain.task import DELETED, RUNNING, SUCCEEDED
 from .domain.tasks import Status, Task, TaskBook, VideoSpec
 from .domain.uploads import UploadStore
 from .domain.webhooks import Delivery
@@ -324,13 +325,14 @@ class State:
 
     def now(self, team: str | None = None) -> float:
         """The emulator clock as `team` sees it: each team's clock can run ahead."""
-        return self.clock.now() + self.world.offsets.get(team or "", 0.0)
+        return self.clock.now() + self._world.offsets.get(team or "", 0.0)
 
     def _settle(self, team_id: str) -> float:
         """Apply the team's transitions that have fallen due, each at its own due time.
         Teams share nothing that a transition touches, so settling one is enough."""
-        now = self.now(team_id)
-        for task in self.world.tasks.due(team_id, now):
+        world = self._world  # the attribute, not the property: this runs on every request
+        now = self.clock.now() + world.offsets.get(team_id, 0.0)  # `now(team_id)`
+        for task in world.tasks.due(team_id, now):
             assert task.due_at is not None
             self._move(task, task.outcome, task.due_at, due_reason(task.progression))
         return now
@@ -391,7 +393,7 @@ class State:
 
     def _team(self, team_id: str) -> Team:
         """The team, opened (in open mode, by its key) the first time it keeps state."""
-        team = self.world.accounts.get(team_id)
+        team = self._world.accounts.get(team_id)
         if team is None:
             self.evictor.room_for_team(self.world, self._changes)
             team = self._open_team(team_id)
@@ -402,7 +404,7 @@ class State:
         """The team id for an API key (in open mode an unlisted key names its own team).
         Nothing is created here: a team opens when a request first keeps state for it."""
         with self._lock:
-            team_id = self.world.accounts.team_id_for(key or "")
+            team_id = self._world.accounts.team_id_for(key or "")
             if team_id is None:
                 kind = Unauthorized if key else MissingKey
                 raise kind(_auth_message(key, self.profile), reason="auth")
@@ -413,26 +415,26 @@ class State:
         """The one edge function: ledger and media side effects happen here, once."""
         previous = task.status
         task.move(status, at, reason)
-        world = self.world
+        world = self._world
         world.tasks.moved(task, previous)
         self._changes.task(task)
         self.coverage.note("statuses", int(status))
-        if previous is Status.RUNNING and status is Status.SUCCEEDED:
+        if previous is RUNNING and status is SUCCEEDED:
             world.ledger.capture(task.team_id, task.video_id, at)
             task.token = self._new_token()
             world.video_tokens[task.token] = task.video_id
             self._changes.ledger(task.team_id)
-        elif previous is Status.RUNNING:
+        elif previous is RUNNING:
             world.ledger.release(task.team_id, task.video_id, at)
             self._changes.ledger(task.team_id)
-        elif status is Status.DELETED:
+        elif status is DELETED:
             world.video_tokens.pop(task.token, None)
         self._announce(task, status)
 
     def _announce(self, task: Task, status: Status) -> None:
         """A final status is news for the team's webhook, if it has one: a delivery due
         now, sent outside the lock by `notifications.Notifications.deliver_due`."""
-        team = self.world.accounts.get(task.team_id)
+        team = self._world.accounts.get(task.team_id)
         if team is None or team.webhook_url is None or evicting(task):
             return
         now = self.clock.now()
@@ -447,7 +449,7 @@ class State:
 
     def _evict_running(self, task: Task) -> None:
         """A running task about to be evicted ends first, so its hold is released."""
-        self._move(task, Status.DELETED, self.now(task.team_id), EVICTION)
+        self._move(task, DELETED, self.now(task.team_id), EVICTION)
 
     def _next_outcome(self, team: Team) -> Status:
         """The team's next outcome; its place in the sequence is state while it moves."""

@@ -23,7 +23,10 @@ class Ages:
 
     def add(self, team_id: str, video_id: int) -> None:
         self._everyone.append(video_id)
-        self._teams.setdefault(team_id, deque()).append(video_id)
+        queue = self._teams.get(team_id)
+        if queue is None:  # not setdefault: that makes a deque on every call
+            queue = self._teams[team_id] = deque()
+        queue.append(video_id)
         self.count[team_id] += 1
 
     def compact(self, alive: Callable[[int], bool]) -> None:

@@ -112,13 +112,14 @@ class OutcomeSequence:
 
 def schedule(task: Task, progression: Progression) -> None:
     """Set when a task completes: by its team's clock, or by its reads."""
-    task.progression = str(progression)
+    task.progression = progression.label
     task.due_at, task.due_polls = None, None
-    if progression.kind == "instant":
-        task.due_at = task.created_at
-    elif progression.kind == "seconds":
+    kind = progression.kind
+    if kind == "seconds":
         task.due_at = task.created_at + progression.amount
-    elif progression.kind == "polls":
+    elif kind == "instant":
+        task.due_at = task.created_at
+    elif kind == "polls":
         task.due_polls = int(progression.amount)
 
 

@@ -26,6 +26,10 @@ class Status(IntEnum):
     FAILED = 8
 
 
+# The members as plain names, for the hot paths: in Python 3.11 reading one off the
+# class (`Status.RUNNING`) goes through the enum's metaclass, about 0.1 µs a time.
+RUNNING, SUCCEEDED, DELETED = Status.RUNNING, Status.SUCCEEDED, Status.DELETED
+
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.RUNNING: frozenset(
         {Status.SUCCEEDED, Status.DELETED, Status.MODERATED, Status.FAILED}
@@ -155,8 +159,8 @@ class Task:
         task.model, task.quality, task.price = shared(model), shared(quality), price
         task.shape, task.seed, task.created_at = shape, seed, created_at
         task.due_at, task.outcome, task.due_polls, task.progression = None, outcome, None, ""
-        task.reads, task.status, task.modified_at = 0, Status.RUNNING, created_at
-        task.size, task.token, task.events = None, "", (created_at, Status.RUNNING, CREATED)
+        task.reads, task.status, task.modified_at = 0, RUNNING, created_at
+        task.size, task.token, task.events = None, "", (created_at, RUNNING, CREATED)
         return task
 
     @property

@@ -13,7 +13,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .ages import Ages
-from .task import TRANSITIONS, Event, Status, Task, VideoSpec, shape_of, video_shape
+from .task import (
+    RUNNING,
+    TRANSITIONS,
+    Event,
+    Status,
+    Task,
+    VideoSpec,
+    shape_of,
+    video_shape,
+)
 
 __all__ = ["TRANSITIONS", "Event", "Frozen", "Status", "Task", "TaskBook", "VideoSpec",
            "shape_of", "video_shape"]
@@ -62,7 +71,7 @@ class TaskBook:
         """A new task, or a restored one at whatever status it had."""
         self._tasks[task.video_id] = task
         self._ages.add(task.team_id, task.video_id)
-        if task.status is Status.RUNNING:
+        if task.status is RUNNING:
             self._pending[task.team_id] += 1
             self.schedule(task)
 
@@ -99,11 +108,11 @@ class TaskBook:
 
         def finished(video_id: int) -> bool:
             task = self._tasks.get(video_id)
-            if (task is not None and task.status is Status.RUNNING and settle is not None
+            if (task is not None and task.status is RUNNING and settle is not None
                     and task.team_id not in settled):
                 settled.add(task.team_id)  # once a scan: settling twice changes nothing
                 settle(task.team_id)
-            return task is None or task.status is not Status.RUNNING  # frozen ones are done
+            return task is None or task.status is not RUNNING  # frozen ones are done
 
         return self._ages.oldest(team_id, self.__contains__, finished)
 
@@ -117,9 +126,9 @@ class TaskBook:
         old = self.get(task.video_id)
         assert old is not None
         self._tasks[task.video_id] = task
-        was, running = old.status is Status.RUNNING, task.status is Status.RUNNING
+        was, running = old.status is RUNNING, task.status is RUNNING
         self._pending[task.team_id] += running - was
-        if running and (old.status is not Status.RUNNING or old.due_at != task.due_at):
+        if running and (old.status is not RUNNING or old.due_at != task.due_at):
             self.schedule(task)  # the old entry (another time) goes stale
         return old
 
@@ -129,7 +138,7 @@ class TaskBook:
         task = self._tasks.pop(video_id, None)
         if task is not None:
             team_id, token = task.team_id, task.token
-            if task.status is Status.RUNNING:
+            if task.status is RUNNING:
                 self._pending[team_id] -= 1
         else:
             team_id, token, _, _ = self._frozen.pop(video_id)
@@ -153,14 +162,14 @@ class TaskBook:
         """Drop the due-heap entries of tasks gone or no longer waiting once they are
         most of a heap: under a task limit every create evicts one, and each entry would
         otherwise stay until its due time, deepening every push and pop until then."""
+        tasks = self._tasks
         for team_id, heap in self._heaps.items():
             if len(heap) > 2 * self._pending[team_id] + 64:
-                heap[:] = [entry for entry in heap if self._waiting(entry)]
+                # Inline, not a call per entry: a heap holds as many as the team's tasks.
+                heap[:] = [(due, video_id) for due, video_id in heap
+                           if (task := tasks.get(video_id)) is not None
+                           and task.status is RUNNING and task.due_at == due]
                 heapq.heapify(heap)
-
-    def _waiting(self, entry: tuple[float, int]) -> bool:
-        task = self._tasks.get(entry[1])
-        return task is not None and task.status is Status.RUNNING and task.due_at == entry[0]
 
     def all(self) -> list[Task]:
         for video_id in list(self._frozen):
@@ -188,7 +197,9 @@ class TaskBook:
 
     def schedule(self, task: Task) -> None:
         if task.due_at is not None:
-            heap = self._heaps.setdefault(task.team_id, [])
+            heap = self._heaps.get(task.team_id)
+            if heap is None:  # not setdefault: that makes a list on every call
+                heap = self._heaps[task.team_id] = []
             heapq.heappush(heap, (task.due_at, task.video_id))
 
     def pending(self, team_id: str) -> int:
@@ -196,7 +207,7 @@ class TaskBook:
 
     def moved(self, task: Task, previous: Status) -> None:
         """Keep the pending count right after `task` left `previous`."""
-        if previous is Status.RUNNING:
+        if previous is RUNNING:
             self._pending[task.team_id] -= 1
 
     def next_due(self) -> list[tuple[str, float]]:
@@ -216,7 +227,7 @@ class TaskBook:
             task = self._tasks.get(video_id)
             # Entries go stale when a task is settled by hand or rescheduled; one
             # rescheduled to the time it had is in the heap twice, and due once.
-            if (task and task.status is Status.RUNNING and task.due_at == due_at
+            if (task and task.status is RUNNING and task.due_at == due_at
                     and not (ready and ready[-1] is task)):
                 ready.append(task)
         return ready

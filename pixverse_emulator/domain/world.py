@@ -15,6 +15,7 @@ from typing import Any
 from .accounts import Accounts, AuthMode
 from .faults import FaultBook
 from .ledger import Ledger
+from .task import RUNNING
 from .tasks import Status, Task, TaskBook
 from .trace_ids import TraceIds
 from .uploads import Upload, UploadStore
@@ -67,11 +68,10 @@ class World:
         if task.trace_id:
             self.trace_ids[task.team_id, task.trace_id] = task.video_id
 
-    def remove_task(self, video_id: int) -> None:
+    def remove_task(self, task: Task) -> None:
         """Forget one finished task (an eviction): its result URL and trace id go with
         it; its ledger entries stay, they are the team's history."""
-        task = self.tasks.get(video_id)
-        assert task is not None and task.status is not Status.RUNNING
+        assert task.status is not RUNNING
         self._drop(task)
 
     def forget_task(self, video_id: int) -> None:

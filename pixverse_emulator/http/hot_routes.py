@@ -15,6 +15,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -28,6 +29,7 @@ from ..domain.schemas import (
     TextCreate,
     TransitionCreate,
 )
+from ..domain.task import RUNNING
 from ..domain.tasks import Status, Task
 from ..errors import EmulatorError, InternalError, invalid_field
 from . import views
@@ -109,16 +111,23 @@ def path_video_id(text: str) -> int:
 
 def api_key_in(headers: Headers, bearer: bool = True) -> str | None:
     """`Authorization: Bearer <key>` (where the profile takes it), else `API-KEY: <key>`."""
-    authorization, native = "", ""
+    authorization, native = b"", b""
     for name, value in headers:
         if name == b"authorization":
-            authorization = value.decode("latin-1")
+            authorization = value
         elif name == b"api-key":
-            native = value.decode("latin-1")
-    scheme, _, key = authorization.partition(" ")
+            native = value
+    return _key_of(authorization, native, bearer)
+
+
+@lru_cache(maxsize=256)
+def _key_of(authorization: bytes, native: bytes, bearer: bool) -> str | None:
+    """The key in these header values. Memoised for the values sent lately (a client
+    sends the same on every request): held in this process only, as `key_hash`."""
+    scheme, _, key = authorization.decode("latin-1").partition(" ")
     if bearer and scheme.lower() == "bearer" and key.strip():
         return key.strip()
-    return native.strip() or None
+    return native.decode("latin-1").strip() or None
 
 
 def origin_of(request: RawRequest) -> str:
@@ -244,7 +253,7 @@ class HotRoutes:
         video_id = path_video_id(request.path[len(RESULT_PREFIX):])
         state["video_id"] = video_id
         task = self.emulator.result(team or self.team(request, state), video_id)
-        if task.status is Status.RUNNING:
+        if task.status is RUNNING:
             running = self._running
             return body_answer(b"%s%d%s" % (running[0], task.video_id, running[1]))
         return self._final_answer(task, _Origin(self.emulator, request).base_url)
