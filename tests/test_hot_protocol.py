@@ -245,12 +245,12 @@ def test_a_fault_added_mid_run_applies_to_the_next_hot_request() -> None:
 def test_the_cli_server_runs_the_lane_and_plain_asgi_apps_do_not() -> None:
     emulator = Emulator(Settings(quiet=True))
     try:
-        assert http_protocol(create_app(emulator)).__name__ == "HotProtocol"
+        assert http_protocol(create_app(emulator)).__name__ == "LazyKeepAliveHotProtocol"
 
         async def plain(scope: Any, receive: Any, send: Any) -> None:
             raise AssertionError("not called")
 
-        assert http_protocol(plain).__name__ != "HotProtocol"
+        assert "HotProtocol" not in http_protocol(plain).__name__
     finally:
         emulator.close()
 
@@ -270,6 +270,31 @@ def test_kept_alive_hot_requests_leave_no_header_deadline_behind(keep_alive: boo
             assert protocols[0]._deadline is None
         else:
             assert sock.recv(10) == b""
+
+
+def test_an_idle_connection_closes_after_the_keep_alive_timeout_and_a_busy_one_stays(
+) -> None:
+    """One keep-alive timer per connection (`keep_alive.py`): it closes a connection idle
+    for the whole timeout, never one that kept sending requests meanwhile (hot ones and
+    the app's alike), and that one too once it falls idle."""
+    import time
+
+    with live() as server:
+        server.server._server.config.timeout_keep_alive = 0.3  # read per connection
+        with server.connect() as idle, server.connect() as busy:
+            assert exchange_on(idle, request("GET", f"{RESULT}1"))[0] == 404
+            started, answered = time.monotonic(), 0
+            while time.monotonic() - started < 1.5:  # five timeouts' worth, back to back
+                assert exchange_on(busy, request("GET", f"{RESULT}1"))[0] == 404
+                assert exchange_on(busy, request("GET", "/_emulator/health", key=None))[0] == 200
+                answered += 2
+            assert idle.recv(10) == b""  # closed by the server (a read bounded by LIMIT)
+            assert busy.recv(10) == b"" and answered > 10
+
+
+def exchange_on(sock: socket.socket, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    sock.sendall(raw)
+    return read(sock, bytearray())
 
 
 def test_an_answer_made_before_a_bad_request_still_goes_out_first() -> None:

@@ -241,8 +241,9 @@ def http_protocol(app: ASGIApp) -> type[asyncio.Protocol]:
     if lane is None or AutoHTTPProtocol.__name__ != "HttpToolsProtocol":
         return AutoHTTPProtocol
     from .hot_protocol import hot_protocol  # imports httptools
+    from .keep_alive import lazy_keep_alive
 
-    return hot_protocol(lane)
+    return lazy_keep_alive(hot_protocol(lane))
 
 
 def config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicorn.Config:
