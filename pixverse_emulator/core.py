@@ -37,6 +37,7 @@ from .domain.uploads import (
     url_size,
 )
 from .errors import Conflict, NotFound, TooManyPending
+from .ids import draw
 from .media.probe import ImageInfo, MediaInfo
 from .snapshots import Snapshots
 from .state import render_args, with_size
@@ -216,7 +217,7 @@ class Emulator(Snapshots):
             video_id = self._new_id()
             world.ledger.hold(team_id, video_id, plan.price, now)
             self._changes.ledger(team_id)
-            seed = plan.seed or self._rng.randrange(1, rules.SEED_MAX + 1)  # randint's draw
+            seed = plan.seed or draw(self._rng, 1, rules.SEED_MAX)
             progression = directives.progression or team.progression or self._progression
             task = Task.started(video_id, team_id, route, plan.packed or pack_model(request),
                                 trace_id or "", plan.model, plan.quality, plan.price, plan.video,
@@ -233,7 +234,7 @@ class Emulator(Snapshots):
             self.coverage.note("statuses", RUNNING_CODE)
             if task.due_at is not None and task.due_at <= now:
                 self._settle(team_id)  # an instant task is done before the create answers
-            return Submission(task, replayed=False)
+            return Submission(task, False)  # not replayed
 
     def result(self, team_id: str, video_id: int) -> Task:
         """A result read by its owner; a `polls:N` task completes on its Nth read (its

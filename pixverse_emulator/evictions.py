@@ -102,13 +102,10 @@ class Evictor:
                     settle: Callable[[str], object] | None) -> bool:
         """The oldest finished task goes; when every task left is running (stuck ones
         never finish), the oldest running one is stopped and goes."""
-        video_id = world.tasks.oldest_finished(team_id, settle)
-        if video_id is None:
-            video_id = world.tasks.oldest(team_id)
-        if video_id is None:
+        task = world.tasks.to_evict(team_id, settle)
+        if task is None:
             return False
-        task = world.tasks.get(video_id)
-        assert task is not None
+        video_id = task.video_id
         if task.status is RUNNING:
             self.stop(task)
         world.remove_task(task)

@@ -18,6 +18,19 @@ ID_HIGH = 2**53  # every id stays exact in JavaScript
 MAX_STEP = 1000
 
 
+def draw(rng: random.Random, low: int, high: int) -> int:
+    """`rng.randint(low, high)`: the same number from the same state, drawn as CPython's
+    `Random` draws it (getrandbits of the width's bit length until one fits), without
+    randint's and randrange's checks of their arguments. A create draws twice."""
+    width = high - low + 1
+    bits = width.bit_length()
+    getrandbits = rng.getrandbits
+    found = getrandbits(bits)
+    while found >= width:
+        found = getrandbits(bits)
+    return low + found
+
+
 def run_random(seed: int | None) -> random.Random:
     """The emulator's random source: seeded when a run must be repeatable."""
     return random.Random(secrets.randbits(64) if seed is None else seed)
@@ -29,7 +42,7 @@ class IdSource:
         self.high = rng.randrange(ID_LOW, START_HIGH) if high is None else high
 
     def next(self) -> int:
-        self.high += self._rng.randrange(1, MAX_STEP + 1)  # randint(1, MAX_STEP), a call less
+        self.high += draw(self._rng, 1, MAX_STEP)
         if self.high >= ID_HIGH:
             raise OverflowError("the id space is used up")
         return self.high

@@ -76,3 +76,34 @@ def test_console_script_is_installed() -> None:
     run = subprocess.run(["pixverse-emulator", "--version"], capture_output=True, text=True,
                          timeout=60)
     assert run.returncode == 0 and run.stdout.startswith("pixverse-emulator ")
+
+
+def test_the_server_runs_with_the_collector_tuned_for_serving(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cli.GC_THRESHOLDS` once start-up is frozen, the collector back on (`__main__`
+    turns it off while the app is built); the process's own thresholds come back after."""
+    import gc
+
+    from pixverse_emulator import cli
+
+    seen: dict[str, object] = {}
+
+    class Server:
+        def __init__(self, app: object) -> None:
+            self.app = app
+
+        def run(self, sockets: list[object]) -> None:
+            seen["threshold"], seen["enabled"] = gc.get_threshold(), gc.isenabled()
+            for sock in sockets:
+                sock.close()  # type: ignore[attr-defined]
+            self.app.state.emulator.close()  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(cli, "server", lambda app, settings, **_: Server(app))
+    before = gc.get_threshold()
+    try:
+        cli.main(["--port", "0", "--quiet"])
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+    assert seen == {"threshold": cli.GC_THRESHOLDS, "enabled": True}
+    assert cli.GC_THRESHOLDS[0] > before[0]

@@ -102,8 +102,13 @@ class TaskBook:
         if team_id is not None:
             if settle is not None:
                 settle(team_id)
-            if self._pending[team_id] >= self.count(team_id):
+            if self._pending[team_id] >= self._ages.count[team_id]:
                 return None  # all still running: nothing to find, so no scan at all
+        return self._scan_finished(team_id, settle)
+
+    def _scan_finished(self, team_id: str | None, settle: Callable[[str], object] | None
+                       ) -> int | None:
+        """`oldest_finished`'s scan. Apart: the closure's cells would cost every call."""
         settled = {team_id} if team_id is not None and settle is not None else set()
 
         def finished(video_id: int) -> bool:
@@ -116,9 +121,14 @@ class TaskBook:
 
         return self._ages.oldest(team_id, self.__contains__, finished)
 
-    def oldest(self, team_id: str | None = None) -> int | None:
-        """The oldest task (of `team_id`, or of anyone), whatever its status."""
-        return self._ages.first(team_id, self.__contains__)
+    def to_evict(self, team_id: str | None, settle: Callable[[str], object] | None
+                 ) -> Task | None:
+        """The task an eviction takes: the oldest finished one (`oldest_finished`), else
+        the oldest (of `team_id`, or of anyone) whatever its status; None: no task."""
+        video_id = self.oldest_finished(team_id, settle)
+        if video_id is None:
+            video_id = self._ages.first(team_id, self.__contains__)
+        return None if video_id is None else self.get(video_id)
 
     def replace(self, task: Task) -> Task:
         """Put `task` in place of the one with its id (a shared store's newer copy);

@@ -60,11 +60,16 @@ def header_deadline(base: type[asyncio.Protocol], timeout: float) -> type[asynci
             self._arm()
 
         def data_received(self, data: bytes) -> None:
+            if callbacks:  # the parser's callbacks disarm; here only a partial head arms
+                super().data_received(data)
+                if self._in_headers and self._deadline is None:
+                    self._arm()
+                return
             before = self.cycle
             super().data_received(data)
             if self.cycle is not before:  # h11: a request began
                 self._disarm()
-            if self._deadline is None and self._awaiting_headers():
+            if self._deadline is None and self._between_requests():
                 self._arm()
 
         def on_message_begin(self) -> None:
@@ -75,9 +80,6 @@ def header_deadline(base: type[asyncio.Protocol], timeout: float) -> type[asynci
             self._in_headers = False
             self._disarm()
             super().on_headers_complete()
-
-        def _awaiting_headers(self) -> bool:
-            return self._in_headers if callbacks else self._between_requests()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()

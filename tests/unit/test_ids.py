@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from pixverse_emulator.ids import ID_HIGH, ID_LOW, MAX_STEP, IdSource, run_random
 
 
@@ -35,11 +37,18 @@ def test_the_mark_never_goes_back() -> None:
 
 def test_a_step_is_the_draw_randint_makes() -> None:
     """The ids of a seeded run stay what they were when steps came from randint."""
-    import random
-
     from pixverse_emulator.ids import MAX_STEP, IdSource
 
     source, rng = IdSource(random.Random(5)), random.Random(5)
     high = rng.randrange(10**14, 9 * 10**14)
     expected = [high := high + rng.randint(1, MAX_STEP) for _ in range(50)]
     assert [source.next() for _ in range(50)] == expected
+
+
+@pytest.mark.parametrize(("low", "high"), [(1, 1000), (1, 2_147_483_647), (5, 5), (0, 1), (1, 3)])
+def test_draw_is_randint(low: int, high: int) -> None:
+    from pixverse_emulator.ids import draw
+
+    ours, theirs = random.Random(11), random.Random(11)
+    assert [draw(ours, low, high) for _ in range(300)] == [
+        theirs.randint(low, high) for _ in range(300)]
