@@ -201,6 +201,11 @@ class State:
     def faults(self) -> FaultBook:
         return self.world.faults
 
+    def faults_in_force(self) -> bool:
+        """Whether any fault rule exists. Asked on every request, without the lock (a
+        list's length), as the fault injector and the hot lane have always read it."""
+        return bool(self._world.faults.in_force)
+
     # -- storing ------------------------------------------------------------------------
 
     def _meta(self) -> dict[str, Any]:

@@ -146,14 +146,14 @@ class FaultBook:
     restored rule goes on with the same sequence instead of starting it again."""
 
     def __init__(self, next_id: int = 1) -> None:
-        self._rules: list[FaultRule] = []
+        self.in_force: list[FaultRule] = []
         self._random: dict[int, random.Random] = {}
         self.draws: dict[int, int] = {}
         self.next_id = next_id
         self.version = 0  # moves on every change: a store writes the rules only then
 
     def __len__(self) -> int:
-        return len(self._rules)
+        return len(self.in_force)
 
     def add(self, rule: FaultRule) -> FaultRule:
         stored = rule.model_copy(update={"id": self.next_id, "fired": 0})
@@ -167,35 +167,35 @@ class FaultBook:
         generator = random.Random(rule.seed)
         for _ in range(draws):
             generator.random()
-        self._rules.append(rule)
+        self.in_force.append(rule)
         self._random[rule.id] = generator
         self.draws[rule.id] = draws
         self.next_id = max(self.next_id, rule.id + 1)
 
     def replace_all(self, rules: list[tuple[FaultRule, int]], next_id: int) -> None:
         """Exactly these rules and draws (as another process of a shared store left them)."""
-        self._rules, self._random, self.draws = [], {}, {}
+        self.in_force, self._random, self.draws = [], {}, {}
         for rule, draws in rules:
             self.restore(rule, draws)
         self.next_id = max(self.next_id, next_id)
         self.version += 1
 
     def rules(self, team: str | None = None) -> list[FaultRule]:
-        return [r for r in self._rules if team is None or r.team == team]
+        return [r for r in self.in_force if team is None or r.team == team]
 
     def remove(self, fault_id: int) -> bool:
-        before = len(self._rules)
-        self._rules = [r for r in self._rules if r.id != fault_id]
+        before = len(self.in_force)
+        self.in_force = [r for r in self.in_force if r.id != fault_id]
         self.version += 1
-        return len(self._rules) < before
+        return len(self.in_force) < before
 
     def clear(self, team: str | None = None) -> None:
-        self._rules = [r for r in self._rules if team is not None and r.team != team]
+        self.in_force = [r for r in self.in_force if team is not None and r.team != team]
         self.version += 1
 
     def match(self, route: str, method: str, team: str | None) -> FaultRule | None:
         """The first rule that covers this request and fires now (counting it)."""
-        for rule in self._rules:
+        for rule in self.in_force:
             if not rule.covers(route, method, team):
                 continue
             if rule.probability is not None:
@@ -206,6 +206,6 @@ class FaultBook:
             rule.fired += 1
             self.version += 1
             if rule.count is not None and rule.fired >= rule.count:
-                self._rules.remove(rule)
+                self.in_force.remove(rule)
             return rule
         return None

@@ -28,12 +28,6 @@ class Entry(NamedTuple):  # a tuple: a data folder loads hundreds of thousands a
     pool: Pool = "monthly"  # which credits it moved (PixVerse's monthly or package ones)
 
 
-def _entry(fields: tuple[int, float, EntryKind, int, int | None, int, Pool]) -> Entry:
-    """An Entry from its fields in order, without NamedTuple's keyword-ready `__new__`
-    (two of these go with every task)."""
-    return tuple.__new__(Entry, fields)
-
-
 class Spill(Protocol):
     """Where a team's older ledger entries go while it runs (memory mode: a file in its
     temp folder): RAM holds only the newest ones, so endless creates stay flat."""
@@ -93,7 +87,9 @@ class Account:
         """Add an entry; returns how many are in memory now."""
         self.count = count = self.count + 1
         recent = self.recent
-        recent.append(_entry((count, time, kind, amount, video_id, self.available, pool)))
+        # tuple.__new__, not Entry(...): NamedTuple's keyword-ready __new__ costs more
+        recent.append(tuple.__new__(Entry, (count, time, kind, amount, video_id,
+                                            self.available, pool)))
         return len(recent)
 
     def replay(self, entry: Entry) -> None:

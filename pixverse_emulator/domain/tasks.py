@@ -125,9 +125,15 @@ class TaskBook:
                  ) -> Task | None:
         """The task an eviction takes: the oldest finished one (`oldest_finished`), else
         the oldest (of `team_id`, or of anyone) whatever its status; None: no task."""
-        video_id = self.oldest_finished(team_id, settle)
+        if team_id is not None and settle is None and (
+                self._pending[team_id] >= self._ages.count[team_id]):
+            video_id = None  # all of the team's tasks run: `oldest_finished` finds none
+        else:
+            video_id = self.oldest_finished(team_id, settle)
         if video_id is None:
-            video_id = self._ages.first(team_id, self.__contains__)
+            # Without frozen tasks, the dict's own test (no Python call per id).
+            alive = self.__contains__ if self._frozen else self._tasks.__contains__
+            video_id = self._ages.first(team_id, alive)
         return None if video_id is None else self.get(video_id)
 
     def replace(self, task: Task) -> Task:

@@ -64,7 +64,7 @@ class FaultInjector:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # No rules is the usual case: skip the key and rule lookups (a length read needs
         # no lock; a rule added mid-request applies from the next one).
-        active = scope["type"] == "http" and len(self.emulator.faults) > 0
+        active = scope["type"] == "http" and self.emulator.faults_in_force()
         fired = self._match(scope) if active else None
         if fired is None:
             await self.app(scope, receive, send)

@@ -30,7 +30,7 @@ class HotLane:
 
     def open(self) -> bool:
         """No fault rule exists (read as FaultInjector reads it: no lock needed)."""
-        return len(self.emulator.faults) == 0
+        return not self.emulator.faults_in_force()
 
     def takes(self, method: str, path: str) -> str | None:
         """The hot route this request is for, if this lane may serve it. With a shared

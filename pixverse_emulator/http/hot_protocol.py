@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.server import ServerState
 
 from .hot_lane import HotLane
 from .hot_routes import Answer, RawRequest
@@ -37,6 +38,17 @@ class Outbox:
 
     def __init__(self) -> None:
         self._queued: list[tuple[asyncio.Transport, bytes, bool]] = []
+        self._defaults: list[tuple[bytes, bytes]] = []
+        self._head = b""
+
+    def head(self, state: ServerState) -> bytes:
+        """uvicorn's default headers (`server`, `date`) as every answer has them. uvicorn
+        puts a new list in place once a second (the date): written out once per list."""
+        defaults = state.default_headers
+        if defaults is not self._defaults:
+            self._defaults = defaults
+            self._head = b"".join(b"%s: %s\r\n" % header for header in defaults)
+        return self._head
 
     def put(self, loop: asyncio.AbstractEventLoop, transport: asyncio.Transport,
             data: bytes, close: bool) -> None:
@@ -164,9 +176,7 @@ def hot_protocol(lane: HotLane) -> type[HttpToolsProtocol]:
             self._write(answer, pending.keep_alive)
 
         def _write(self, answer: Answer, keep_alive: bool) -> None:
-            content = [STATUS_LINE[answer.status]]
-            for name, value in self.server_state.default_headers:
-                content += (name, b": ", value, b"\r\n")
+            content = [STATUS_LINE[answer.status], outbox.head(self.server_state)]
             for name, value in answer.headers:
                 content += (name, b": ", value, b"\r\n")
             if not keep_alive:

@@ -78,7 +78,8 @@ def header_deadline(base: type[asyncio.Protocol], timeout: float) -> type[asynci
 
         def on_headers_complete(self) -> None:
             self._in_headers = False
-            self._disarm()
+            if self._deadline is not None:  # `_disarm`, inline: this runs on every request
+                self._disarm()
             super().on_headers_complete()
 
         def connection_lost(self, exc: Exception | None) -> None:
