@@ -69,7 +69,7 @@ class Prepared(NamedTuple):
     packed: Packed
     directives: Directives
     price: int
-    video: VideoSpec | None  # None: referenced resources decide the shape
+    plan: Plan | None  # the whole plan; None: referenced resources decide the shape
 
 
 class Submission(NamedTuple):  # a tuple, as Plan: one is made on every create
@@ -90,9 +90,12 @@ class Emulator(Snapshots):
         audio = request.generate_audio_switch
         price = self.profile.price(request.model, request.quality, request.duration, audio,
                                    request.motion_mode)
-        video = None if shape is None else video_shape(shape.width, shape.height,
-                                                       shape.seconds, audio)
-        return Prepared(route, request, pack_model(request), directives, price, video)
+        packed = pack_model(request)
+        plan = None if shape is None else Plan(
+            request.model, request.quality, price,
+            video_shape(shape.width, shape.height, shape.seconds, audio), directives,
+            request.seed or 0, packed)
+        return Prepared(route, request, packed, directives, price, plan)
 
     def submit(
         self, team_id: str, route: str, request: CreateRequest | Prepared,
@@ -106,15 +109,18 @@ class Emulator(Snapshots):
             request = request.request
         else:
             ready = None
+        if ready is not None and ready.plan is not None:  # nothing left to check
+            return self._create(team_id, route, request, trace_id, ready.plan)
         body = request
 
         def planned() -> Plan:
             found = ready if ready is not None else self.prepare(route, body)
-            video = found.video
-            if video is None:  # the shape is the referenced resources': check them
-                shape = references.resolve(self.world.uploads, self.world.tasks, team_id, body)
-                video = video_shape(shape.width, shape.height, shape.seconds,
-                                    body.generate_audio_switch)
+            if found.plan is not None:
+                return found.plan
+            # The shape is the referenced resources': check them.
+            shape = references.resolve(self.world.uploads, self.world.tasks, team_id, body)
+            video = video_shape(shape.width, shape.height, shape.seconds,
+                                body.generate_audio_switch)
             return Plan(body.model, body.quality, found.price, video, found.directives,
                         body.seed or 0, found.packed)
 
@@ -191,9 +197,10 @@ class Emulator(Snapshots):
         return self._create(team_id, route, request, trace_id, planned)
 
     def _create(self, team_id: str, route: str, request: BaseModel, trace_id: str | None,
-                planned: Callable[[], Plan]) -> Submission:
+                planned: Callable[[], Plan] | Plan) -> Submission:
         """The one way a task starts: a replayed trace id answers as before; else the
-        route's checks (`planned`), the pending cap and the balance, then the hold."""
+        route's checks (`planned`, or the plan they already made), the pending cap and
+        the balance, then the hold."""
         with self._unit(team_id):
             now = self._settle(team_id)
             world = self.world
@@ -202,7 +209,7 @@ class Emulator(Snapshots):
                 original = world.tasks.get(known)
                 if original is not None:
                     return Submission(original, replayed=True)
-            plan = planned()
+            plan = planned if isinstance(planned, Plan) else planned()
             directives = plan.directives
             team = self._team(team_id)
             if world.tasks.pending(team_id) >= team.pending_cap:

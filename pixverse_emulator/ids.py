@@ -42,7 +42,7 @@ class IdSource:
         self.high = rng.randrange(ID_LOW, START_HIGH) if high is None else high
 
     def next(self) -> int:
-        self.high += draw(self._rng, 1, MAX_STEP)
+        self.high += draw(self._rng, 1, MAX_STEP)  # randint(1, MAX_STEP)
         if self.high >= ID_HIGH:
             raise OverflowError("the id space is used up")
         return self.high

@@ -102,9 +102,10 @@ class OutcomeSequence:
     def next(self) -> Status:
         """The next outcome. `taken` stops at the last one, which repeats: once there it
         no longer changes, so handing out outcomes is no longer a change to store."""
-        outcome = self.outcomes[self.taken]
-        self.taken = min(self.taken + 1, len(self.outcomes) - 1)
-        return outcome
+        taken = self.taken
+        if taken < len(self.outcomes) - 1:
+            self.taken = taken + 1
+        return self.outcomes[taken]
 
     def names(self) -> list[str]:
         return [outcome_name(o) for o in self.outcomes]
