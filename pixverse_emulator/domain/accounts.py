@@ -24,13 +24,21 @@ AuthMode = Literal["open", "strict"]
 HASH_PREFIX = "sha256:"
 
 
-@lru_cache(maxsize=256)
+KEY_MEMO_MAX = 256  # longer keys are hashed each time: the memo stays small
+
+
 def key_hash(key: str) -> str:
     """What is kept of a key: enough to recognise it, nothing to present as it.
     Memoised for the keys presented lately (a client sends its key on every request):
     held in this process only, never shown, stored or exported."""
-    digest = hashlib.sha256(b"pixverse-emulator key\0" + key.encode()).hexdigest()
-    return HASH_PREFIX + digest
+    return _memo_hash(key) if len(key) <= KEY_MEMO_MAX else _hash(key)
+
+
+def _hash(key: str) -> str:
+    return HASH_PREFIX + hashlib.sha256(b"pixverse-emulator key\0" + key.encode()).hexdigest()
+
+
+_memo_hash = lru_cache(maxsize=256)(_hash)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ..domain.accounts import KEY_MEMO_MAX
 from ..domain.faults import route_name
 from ..domain.schemas import (
     CreateRequest,
@@ -117,17 +118,22 @@ def api_key_in(headers: Headers, bearer: bool = True) -> str | None:
             authorization = value
         elif name == b"api-key":
             native = value
-    return _key_of(authorization, native, bearer)
+    if len(authorization) + len(native) > KEY_MEMO_MAX:
+        return _key_of(authorization, native, bearer)
+    return _memo_key_of(authorization, native, bearer)
 
 
-@lru_cache(maxsize=256)
 def _key_of(authorization: bytes, native: bytes, bearer: bool) -> str | None:
-    """The key in these header values. Memoised for the values sent lately (a client
-    sends the same on every request): held in this process only, as `key_hash`."""
+    """The key in these header values."""
     scheme, _, key = authorization.decode("latin-1").partition(" ")
     if bearer and scheme.lower() == "bearer" and key.strip():
         return key.strip()
     return native.decode("latin-1").strip() or None
+
+
+# Memoised for the values sent lately (a client sends the same on every request), short
+# ones only: held in this process only, as `accounts.key_hash` holds keys.
+_memo_key_of = lru_cache(maxsize=256)(_key_of)
 
 
 def origin_of(request: RawRequest) -> str:

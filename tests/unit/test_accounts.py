@@ -56,3 +56,26 @@ def test_remove_forgets_the_keys() -> None:
     accounts = with_keys(Accounts("strict"), "a", "k")
     accounts.remove("a")
     assert accounts.team_id_for("k") is None and accounts.get("a") is None
+
+
+def test_only_short_keys_and_header_values_are_memoised() -> None:
+    """A client's key is hashed and parsed once while it keeps sending it; a long one
+    (headers may be megabytes) is worked out each time and never held."""
+    from pixverse_emulator.domain import accounts
+    from pixverse_emulator.http import hot_routes
+
+    short, long = "k" * 16, "k" * (accounts.KEY_MEMO_MAX + 1)
+    for key in (short, long):
+        header = [(b"authorization", b"Bearer " + key.encode())]
+        assert hot_routes.api_key_in(header) == key
+        assert accounts.key_hash(key) == accounts._hash(key)
+    accounts._memo_hash.cache_clear()
+    hot_routes._memo_key_of.cache_clear()
+    accounts.key_hash(long)
+    hot_routes.api_key_in([(b"authorization", b"Bearer " + long.encode())])
+    assert accounts._memo_hash.cache_info().currsize == 0
+    assert hot_routes._memo_key_of.cache_info().currsize == 0
+    accounts.key_hash(short)
+    hot_routes.api_key_in([(b"authorization", b"Bearer " + short.encode())])
+    assert accounts._memo_hash.cache_info().currsize == 1
+    assert hot_routes._memo_key_of.cache_info().currsize == 1
