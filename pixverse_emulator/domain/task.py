@@ -186,7 +186,7 @@ class Task:
         return status in TRANSITIONS.get(self.status, NOWHERE)
 
     def move(self, status: Status, at: float, reason: str) -> None:
-        if status not in TRANSITIONS.get(self.status, NOWHERE):
+        if not self.can_move_to(status):
             raise ValueError(f"task {self.video_id}: {self.status} -> {status} is not allowed")
         self.status = status
         self.modified_at = at

@@ -125,11 +125,7 @@ class TaskBook:
                  ) -> Task | None:
         """The task an eviction takes: the oldest finished one (`oldest_finished`), else
         the oldest (of `team_id`, or of anyone) whatever its status; None: no task."""
-        if team_id is not None and settle is None and (
-                self._pending[team_id] >= self._ages.count[team_id]):
-            video_id = None  # all of the team's tasks run: `oldest_finished` finds none
-        else:
-            video_id = self.oldest_finished(team_id, settle)
+        video_id = self.oldest_finished(team_id, settle)
         if video_id is None:
             # Without frozen tasks, the dict's own test (no Python call per id).
             alive = self.__contains__ if self._frozen else self._tasks.__contains__
@@ -159,9 +155,7 @@ class TaskBook:
         else:
             team_id, token, _, _ = self._frozen.pop(video_id)
         self._ages.count[team_id] -= 1
-        self._removed += 1
-        if not self._removed % COMPACT_EVERY:  # `_now_and_then_compact`, a call less
-            self._compact()
+        self._now_and_then_compact(1)
         return token
 
     def _now_and_then_compact(self, removed: int) -> None:

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from ..core import Emulator, Prepared
 
 Headers = list[tuple[bytes, bytes]]
+K = TypeVar("K")
+V = TypeVar("V")
 RESULT_PREFIX = "/openapi/v2/video/result/"
 CREATES: dict[str, type[BaseModel]] = {
     "text": TextCreate,
@@ -223,7 +225,7 @@ class HotRoutes:
         self._bearer = emulator.profile.bearer_keys
         self._unit = emulator.profile.credits_unit
         self._finals: dict[int, tuple[Task, Status, str, bytes]] = {}
-        self._finals_lock = threading.Lock()  # misses only: a hit is one dict read
+        self._keeping = threading.Lock()  # for misses only: a hit is one dict read
         self._bodies: dict[tuple[str, bytes], Prepared] = {}  # by route and body
         # The answers of a create and of a running task's poll differ by ints only.
         self._created = template(views.created(PLACEHOLDER, self._unit), 2)
@@ -272,10 +274,7 @@ class HotRoutes:
         if cached is None or cached[0] is not task or cached[1:3] != (task.status, base_url):
             body = encode_ok(views.result(task, _Fixed(base_url), self._unit), "Success")
             cached = (task, task.status, base_url, body)
-            with self._finals_lock:  # an app served from several threads (a test client's)
-                while len(self._finals) >= FINALS_KEPT:
-                    del self._finals[next(iter(self._finals))]  # the oldest rendered
-                self._finals[task.video_id] = cached
+            self._keep(self._finals, task.video_id, cached, FINALS_KEPT)
         body = cached[3]
         return Answer(200, [(b"content-length", str(len(body)).encode()), JSON_TYPE], body)
 
@@ -312,10 +311,14 @@ class HotRoutes:
             prepared = self.emulator.prepare(route, parsed)
         except EmulatorError:
             return parsed
-        if len(body) > BODY_KEPT_MAX:
-            return prepared
-        with self._finals_lock:
-            while len(self._bodies) >= BODIES_KEPT:
-                del self._bodies[next(iter(self._bodies))]  # the oldest seen
-            self._bodies[key] = prepared
+        if len(body) <= BODY_KEPT_MAX:
+            self._keep(self._bodies, key, prepared, BODIES_KEPT)
         return prepared
+
+    def _keep(self, kept: dict[K, V], key: K, value: V, limit: int) -> None:
+        """`value` into `kept`, the oldest put in going first past `limit`. Locked: an
+        app may be served from several threads (a test client's)."""
+        with self._keeping:
+            while len(kept) >= limit:
+                del kept[next(iter(kept))]
+            kept[key] = value
